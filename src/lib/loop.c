@@ -1,0 +1,398 @@
+/*
+ * loop - the one event loop: file descriptors, timers, signals, children.
+ *
+ * DESCRIPTION
+ *	epoll for descriptors; a binary min-heap of timers (each timer
+ *	knows its heap slot, so start/stop are O(log n)); signalfd for
+ *	signals; SIGCHLD plus waitpid(WNOHANG) for children.
+ *
+ * DIAGNOSTICS
+ *	A failing epoll_ctl on a descriptor we own is a broken invariant
+ *	(msg_panic).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "mem.h"
+#include "msg.h"
+
+struct io_watch {
+	loop_io_fn *fn;
+	void *arg;
+	bool used;
+};
+
+struct loop_timer {
+	struct loop *loop;
+	loop_timer_fn *fn;
+	void *arg;
+	uint64_t due;
+	size_t slot; /* index in heap, or SIZE_MAX when not pending */
+};
+
+struct child {
+	pid_t pid;
+	loop_child_fn *fn;
+	void *arg;
+};
+
+struct loop {
+	int epfd;
+	bool stop;
+	uint64_t now;
+	struct io_watch *io;
+	size_t nio;
+	struct loop_timer **heap;
+	size_t nheap, capheap;
+	int sigfd;
+	sigset_t sigs;
+	struct {
+		loop_signal_fn *fn;
+		void *arg;
+	} sig[65];
+	struct child *child;
+	size_t nchild, capchild;
+};
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct loop *
+loop_new(void)
+{
+	struct loop *l = xcalloc(1, sizeof(*l));
+
+	if ((l->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		msg_fatal("epoll_create1: %s", strerror(errno));
+	l->sigfd = -1;
+	sigemptyset(&l->sigs);
+	l->now = mono_ms();
+	return l;
+}
+
+void
+loop_free(struct loop *l)
+{
+	if (l == NULL)
+		return;
+	close(l->epfd);
+	if (l->sigfd >= 0) {
+		close(l->sigfd);
+		sigprocmask(SIG_UNBLOCK, &l->sigs, NULL);
+	}
+	free(l->io);
+	free(l->heap);
+	free(l->child);
+	free(l);
+}
+
+uint64_t
+loop_now_ms(struct loop *l)
+{
+	return l->now;
+}
+
+void
+loop_stop(struct loop *l)
+{
+	l->stop = true;
+}
+
+/* io */
+
+void
+loop_io_add(struct loop *l, int fd, uint32_t events, loop_io_fn *fn, void *arg)
+{
+	struct epoll_event ev = {.events = events, .data.fd = fd};
+
+	if (fd < 0)
+		msg_panic("loop_io_add: bad fd %d", fd);
+	if ((size_t)fd >= l->nio) {
+		size_t n = (size_t)fd + 16;
+		l->io = xreallocarray(l->io, n, sizeof(*l->io));
+		memset(l->io + l->nio, 0, (n - l->nio) * sizeof(*l->io));
+		l->nio = n;
+	}
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		msg_panic("epoll_ctl add fd %d: %s", fd, strerror(errno));
+	l->io[fd] = (struct io_watch){fn, arg, true};
+}
+
+void
+loop_io_mod(struct loop *l, int fd, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.fd = fd};
+
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
+		msg_panic("epoll_ctl mod fd %d: %s", fd, strerror(errno));
+}
+
+void
+loop_io_del(struct loop *l, int fd)
+{
+	if (fd < 0 || (size_t)fd >= l->nio || !l->io[fd].used)
+		return;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	l->io[fd].used = false;
+}
+
+/* timers: binary min-heap on due time */
+
+static void
+heap_set(struct loop *l, size_t i, struct loop_timer *t)
+{
+	l->heap[i] = t;
+	t->slot = i;
+}
+
+static void
+heap_up(struct loop *l, size_t i)
+{
+	struct loop_timer *t = l->heap[i];
+
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (l->heap[p]->due <= t->due)
+			break;
+		heap_set(l, i, l->heap[p]);
+		i = p;
+	}
+	heap_set(l, i, t);
+}
+
+static void
+heap_down(struct loop *l, size_t i)
+{
+	struct loop_timer *t = l->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= l->nheap)
+			break;
+		if (c + 1 < l->nheap && l->heap[c + 1]->due < l->heap[c]->due)
+			c++;
+		if (t->due <= l->heap[c]->due)
+			break;
+		heap_set(l, i, l->heap[c]);
+		i = c;
+	}
+	heap_set(l, i, t);
+}
+
+struct loop_timer *
+loop_timer_new(struct loop *l, loop_timer_fn *fn, void *arg)
+{
+	struct loop_timer *t = xcalloc(1, sizeof(*t));
+
+	t->loop = l;
+	t->fn = fn;
+	t->arg = arg;
+	t->slot = SIZE_MAX;
+	return t;
+}
+
+void
+loop_timer_stop(struct loop_timer *t)
+{
+	struct loop *l = t->loop;
+	size_t i = t->slot;
+
+	if (i == SIZE_MAX)
+		return;
+	t->slot = SIZE_MAX;
+	if (--l->nheap == i)
+		return;
+	struct loop_timer *moved = l->heap[l->nheap];
+	heap_set(l, i, moved);
+	heap_down(l, i);
+	heap_up(l, moved->slot);
+}
+
+void
+loop_timer_start_at(struct loop_timer *t, uint64_t at_ms)
+{
+	struct loop *l = t->loop;
+
+	loop_timer_stop(t);
+	t->due = at_ms;
+	if (l->nheap == l->capheap) {
+		l->capheap = l->capheap ? 2 * l->capheap : 16;
+		l->heap = xreallocarray(l->heap, l->capheap, sizeof(*l->heap));
+	}
+	heap_set(l, l->nheap++, t);
+	heap_up(l, t->slot);
+}
+
+void
+loop_timer_start(struct loop_timer *t, uint64_t delay_ms)
+{
+	loop_timer_start_at(t, mono_ms() + delay_ms);
+}
+
+bool
+loop_timer_pending(const struct loop_timer *t)
+{
+	return t->slot != SIZE_MAX;
+}
+
+uint64_t
+loop_timer_due(const struct loop_timer *t)
+{
+	return t->due;
+}
+
+void
+loop_timer_free(struct loop_timer *t)
+{
+	if (t == NULL)
+		return;
+	loop_timer_stop(t);
+	free(t);
+}
+
+/* signals and children */
+
+static void reap_children(struct loop *l);
+
+static void
+signal_ready(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+	bool chld = false;
+
+	(void)events;
+	(void)arg;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		int s = (int)si.ssi_signo;
+		if (s == SIGCHLD)
+			chld = true;
+		else if (s > 0 && s < 65 && l->sig[s].fn)
+			l->sig[s].fn(l, s, l->sig[s].arg);
+	}
+	if (chld)
+		reap_children(l);
+}
+
+static void
+signal_watch(struct loop *l, int signo)
+{
+	sigaddset(&l->sigs, signo);
+	if (sigprocmask(SIG_BLOCK, &l->sigs, NULL) < 0)
+		msg_fatal("sigprocmask: %s", strerror(errno));
+	if (l->sigfd < 0) {
+		l->sigfd = signalfd(-1, &l->sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+		if (l->sigfd < 0)
+			msg_fatal("signalfd: %s", strerror(errno));
+		loop_io_add(l, l->sigfd, EPOLLIN, signal_ready, NULL);
+	} else if (signalfd(l->sigfd, &l->sigs, 0) < 0) {
+		msg_fatal("signalfd: %s", strerror(errno));
+	}
+}
+
+void
+loop_signal(struct loop *l, int signo, loop_signal_fn *fn, void *arg)
+{
+	if (signo <= 0 || signo >= 65 || signo == SIGCHLD)
+		msg_panic("loop_signal: bad signal %d", signo);
+	l->sig[signo].fn = fn;
+	l->sig[signo].arg = arg;
+	signal_watch(l, signo);
+}
+
+void
+loop_child(struct loop *l, pid_t pid, loop_child_fn *fn, void *arg)
+{
+	if (!sigismember(&l->sigs, SIGCHLD))
+		signal_watch(l, SIGCHLD);
+	if (l->nchild == l->capchild) {
+		l->capchild = l->capchild ? 2 * l->capchild : 8;
+		l->child =
+		    xreallocarray(l->child, l->capchild, sizeof(*l->child));
+	}
+	l->child[l->nchild++] = (struct child){pid, fn, arg};
+	/* it may have exited before SIGCHLD was blocked */
+	reap_children(l);
+}
+
+static void
+reap_children(struct loop *l)
+{
+	for (size_t i = 0; i < l->nchild;) {
+		int status;
+		pid_t r = waitpid(l->child[i].pid, &status, WNOHANG);
+
+		if (r == l->child[i].pid || (r < 0 && errno == ECHILD)) {
+			struct child c = l->child[i];
+			l->child[i] = l->child[--l->nchild];
+			if (r < 0)
+				status =
+				    0x7f00; /* unknown: report as failure */
+			c.fn(l, c.pid, status, c.arg);
+			continue;
+		}
+		i++;
+	}
+}
+
+/* dispatch */
+
+static void
+run_timers(struct loop *l)
+{
+	while (l->nheap > 0 && l->heap[0]->due <= l->now) {
+		struct loop_timer *t = l->heap[0];
+		loop_timer_stop(t);
+		t->fn(l, t->arg);
+	}
+}
+
+void
+loop_run_once(struct loop *l, int timeout_ms)
+{
+	struct epoll_event evs[64];
+	int n;
+
+	l->now = mono_ms();
+	run_timers(l);
+	if (l->stop)
+		return;
+	if (l->nheap > 0) {
+		uint64_t wait =
+		    l->heap[0]->due > l->now ? l->heap[0]->due - l->now : 0;
+		if (timeout_ms < 0 || wait < (uint64_t)timeout_ms)
+			timeout_ms = wait > 600000 ? 600000 : (int)wait;
+	}
+	n = epoll_wait(l->epfd, evs, 64, timeout_ms);
+	if (n < 0 && errno != EINTR)
+		msg_fatal("epoll_wait: %s", strerror(errno));
+	l->now = mono_ms();
+	for (int i = 0; i < n && !l->stop; i++) {
+		int fd = evs[i].data.fd;
+		if ((size_t)fd < l->nio && l->io[fd].used)
+			l->io[fd].fn(l, fd, evs[i].events, l->io[fd].arg);
+	}
+	run_timers(l);
+}
+
+int
+loop_run(struct loop *l)
+{
+	l->stop = false;
+	while (!l->stop)
+		loop_run_once(l, -1);
+	return 0;
+}

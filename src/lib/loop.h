@@ -1,0 +1,58 @@
+/*
+ * loop - the one event loop: file descriptors, timers, signals, children.
+ *
+ * popauth is a single thread.  Log sources, the policy socket, postmap
+ * and firewall children and every timer run from here; nothing blocks
+ * except epoll_wait.  Timers run on the monotonic clock so that a wall
+ * clock step cannot make leases expire early or never.
+ */
+#ifndef POPAUTH_LOOP_H
+#define POPAUTH_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct loop;
+struct loop_timer;
+
+typedef void loop_io_fn(struct loop *, int fd, uint32_t events, void *arg);
+typedef void loop_timer_fn(struct loop *, void *arg);
+typedef void loop_signal_fn(struct loop *, int signo, void *arg);
+typedef void loop_child_fn(struct loop *, pid_t pid, int status, void *arg);
+
+struct loop *loop_new(void);
+void loop_free(struct loop *);
+
+/* loop_run - dispatch until loop_stop; returns 0 */
+int loop_run(struct loop *);
+void loop_stop(struct loop *);
+/* loop_run_once - one epoll_wait of at most timeout_ms, then dispatch */
+void loop_run_once(struct loop *, int timeout_ms);
+
+/* loop_now_ms - monotonic milliseconds, cached per iteration */
+uint64_t loop_now_ms(struct loop *);
+
+/* events are EPOLLIN/EPOLLOUT/...; one watcher per fd */
+void loop_io_add(struct loop *, int fd, uint32_t events, loop_io_fn *, void *);
+void loop_io_mod(struct loop *, int fd, uint32_t events);
+void loop_io_del(struct loop *, int fd);
+
+struct loop_timer *loop_timer_new(struct loop *, loop_timer_fn *, void *arg);
+/* loop_timer_start - (re)arm to fire once after delay_ms */
+void loop_timer_start(struct loop_timer *, uint64_t delay_ms);
+/* loop_timer_start_at - (re)arm to fire at monotonic time at_ms */
+void loop_timer_start_at(struct loop_timer *, uint64_t at_ms);
+void loop_timer_stop(struct loop_timer *);
+bool loop_timer_pending(const struct loop_timer *);
+/* loop_timer_due - monotonic time it fires at (valid if pending) */
+uint64_t loop_timer_due(const struct loop_timer *);
+void loop_timer_free(struct loop_timer *);
+
+/* loop_signal - handle signo from the loop (blocked, read by signalfd) */
+void loop_signal(struct loop *, int signo, loop_signal_fn *, void *arg);
+
+/* loop_child - call fn once when pid exits (reaped by the loop) */
+void loop_child(struct loop *, pid_t pid, loop_child_fn *, void *arg);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * header - split a log line into timestamp, host, program, pid, message.
+ *
+ * DESCRIPTION
+ *	header_split() is on the hot path of every line read: it only
+ *	checks the fixed punctuation of the timestamp and finds the token
+ *	boundaries.  header_time() turns the timestamp into epoch seconds
+ *	for the few lines that become events.
+ *
+ *	RFC 3164 stamps carry no year and are in local time.  The year is
+ *	the one that puts the time closest to, and not after, the
+ *	reference time plus a day of slack (a sender whose clock runs a bit
+ *	ahead must not be thrown back a year).  Local time is converted
+ *	with mktime, cached per hour.
+ *
+ * SECURITY
+ *	The whole line is attacker-influenced; only the header fields are
+ *	taken from fixed positions, which syslog (not the client) writes.
+ *	No field is trusted to be null-terminated.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "header.h"
+
+static inline bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* split_program - "prog[pid]:" or "prog:" at p[0..n); returns the length
+ * of the token including the colon, or 0 */
+static size_t
+split_program(struct logline *ll, const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && p[i] != ' ' && p[i] != '[' &&
+	    !(p[i] == ':' && (i + 1 == n || p[i + 1] == ' ')))
+		i++;
+	if (i == 0 || i == n)
+		return 0;
+	ll->prog = (struct span){p, i};
+	if (p[i] == '[') {
+		size_t j = i + 1;
+		while (j < n && is_digit(p[j]))
+			j++;
+		if (j >= n || p[j] != ']')
+			return 0;
+		ll->pid = (struct span){p + i + 1, j - i - 1};
+		i = j + 1;
+	}
+	if (i >= n || p[i] != ':')
+		return 0;
+	return i + 1;
+}
+
+bool
+header_split(struct logline *ll, const char *p, size_t n)
+{
+	const char *end = p + n, *q;
+	size_t k;
+
+	memset(ll, 0, sizeof(*ll));
+	ll->line = (struct span){p, n};
+	/* a leading "<pri>", as some FIFO templates write it */
+	if (n > 3 && p[0] == '<') {
+		size_t i = 1;
+		while (i < 5 && i < n && is_digit(p[i]))
+			i++;
+		if (i > 1 && i < n && p[i] == '>') {
+			p += i + 1;
+			n -= i + 1;
+		}
+	}
+	if (n >= 16 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' &&
+	    p[12] == ':' && p[15] == ' ') {
+		ll->ts = (struct span){p, 15};
+		ll->tskind = TS_BSD;
+		q = p + 16;
+	} else if (n >= 20 && p[4] == '-' && p[7] == '-' && p[13] == ':' &&
+	    p[16] == ':' && (p[10] == 'T' || p[10] == ' ')) {
+		const char *e = p + 19;
+		/* fraction and zone run up to the next blank */
+		while (e < end && *e != ' ')
+			e++;
+		if (e == end)
+			return false;
+		ll->ts = (struct span){p, (size_t)(e - p)};
+		ll->tskind = TS_ISO;
+		q = e + 1;
+	} else {
+		return false;
+	}
+	/* first token: the host, or the program in Dovecot's own log */
+	const char *t = memchr(q, ' ', (size_t)(end - q));
+	if (t == NULL || t == q)
+		return false;
+	if (t[-1] == ':') {
+		k = split_program(ll, q, (size_t)(t - q));
+		if (k != (size_t)(t - q))
+			return false;
+		q = t;
+	} else {
+		ll->host = (struct span){q, (size_t)(t - q)};
+		q = t + 1;
+		k = split_program(ll, q, (size_t)(end - q));
+		if (k == 0)
+			return false;
+		q += k;
+	}
+	if (q < end && *q == ' ')
+		q++;
+	ll->msg = (struct span){q, (size_t)(end - q)};
+	return true;
+}
+
+void
+tsctx_init(struct tsctx *ctx, int64_t ref)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->ref = ref;
+	ctx->slack = 86400;
+	ctx->cache_key = -1;
+}
+
+static int
+month_of(const char *m)
+{
+	static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+	for (int i = 0; i < 12; i++)
+		if (memcmp(names + 3 * i, m, 3) == 0)
+			return i;
+	return -1;
+}
+
+static bool
+is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int d[12] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	return m == 1 && is_leap(y) ? 29 : d[m];
+}
+
+/* days_from_civil - days since 1970-01-01 of y-m-d (m 1..12) */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* local_epoch - local wall time to epoch seconds (cached per hour) */
+static int64_t
+local_epoch(struct tsctx *ctx, int y, int mon, int d, int h, int mi, int s)
+{
+	int key = ((y * 12 + mon) * 31 + d) * 24 + h;
+
+	if (key != ctx->cache_key) {
+		struct tm tm = {0};
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mon;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_isdst = -1;
+		ctx->cache_epoch = (int64_t)mktime(&tm);
+		ctx->cache_key = key;
+	}
+	return ctx->cache_epoch + mi * 60 + s;
+}
+
+static int
+num2(const char *p)
+{
+	if (!is_digit(p[0]) || !is_digit(p[1]))
+		return -1;
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+static bool
+parse_bsd(struct tsctx *ctx, const char *p, int64_t *out)
+{
+	int mon = month_of(p), d, h, mi, s;
+	struct tm rtm;
+	time_t ref = (time_t)ctx->ref;
+	int64_t best = 0;
+	bool found = false;
+
+	if (mon < 0)
+		return false;
+	d = p[4] == ' ' ? (is_digit(p[5]) ? p[5] - '0' : -1) : num2(p + 4);
+	h = num2(p + 7);
+	mi = num2(p + 10);
+	s = num2(p + 13);
+	if (d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
+		return false;
+	localtime_r(&ref, &rtm);
+	/* the latest candidate year that is not in the future */
+	for (int y = rtm.tm_year + 1900 + 1; y >= rtm.tm_year + 1900 - 1; y--) {
+		if (d > days_in_month(y, mon))
+			continue;
+		int64_t t = local_epoch(ctx, y, mon, d, h, mi, s);
+		if (t <= ctx->ref + ctx->slack) {
+			best = t;
+			found = true;
+			break;
+		}
+	}
+	if (!found)
+		return false;
+	*out = best;
+	return true;
+}
+
+static bool
+parse_iso(struct tsctx *ctx, const char *p, size_t n, int64_t *out)
+{
+	int y, mon, d, h, mi, s;
+	size_t i = 19;
+	int64_t t;
+
+	if (n < 19)
+		return false;
+	for (int k = 0; k < 4; k++)
+		if (!is_digit(p[k]))
+			return false;
+	y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 +
+	    (p[3] - '0');
+	mon = num2(p + 5);
+	d = num2(p + 8);
+	h = num2(p + 11);
+	mi = num2(p + 14);
+	s = num2(p + 17);
+	if (y < 1970 || mon < 1 || mon > 12 || d < 1 ||
+	    d > days_in_month(y, mon - 1) || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || s < 0 || s > 60)
+		return false;
+	if (i < n && (p[i] == '.' || p[i] == ',')) {
+		i++;
+		size_t f = i;
+		while (i < n && is_digit(p[i]))
+			i++;
+		if (i == f)
+			return false;
+	}
+	if (i == n) {
+		/* no zone: local time, as Dovecot's own %Y-%m-%d stamps */
+		*out = local_epoch(ctx, y, mon - 1, d, h, mi, s);
+		return true;
+	}
+	t = days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60 + s;
+	if (p[i] == 'Z' || p[i] == 'z') {
+		if (i + 1 != n)
+			return false;
+		*out = t;
+		return true;
+	}
+	if (p[i] != '+' && p[i] != '-')
+		return false;
+	int sign = p[i] == '-' ? -1 : 1, oh, om;
+	i++;
+	if (n - i == 5 && p[i + 2] == ':') {
+		oh = num2(p + i);
+		om = num2(p + i + 3);
+	} else if (n - i == 4) {
+		oh = num2(p + i);
+		om = num2(p + i + 2);
+	} else {
+		return false;
+	}
+	if (oh < 0 || oh > 23 || om < 0 || om > 59)
+		return false;
+	*out = t - sign * (oh * 3600 + om * 60);
+	return true;
+}
+
+bool
+ts_parse_text(struct tsctx *ctx, const char *s, size_t n, int64_t *out)
+{
+	if (n == 15 && s[3] == ' ' && s[6] == ' ' && s[9] == ':' &&
+	    s[12] == ':')
+		return parse_bsd(ctx, s, out);
+	if (n >= 19 && s[4] == '-' && s[7] == '-' &&
+	    (s[10] == 'T' || s[10] == ' ') && s[13] == ':' && s[16] == ':')
+		return parse_iso(ctx, s, n, out);
+	return false;
+}
+
+bool
+header_time(struct tsctx *ctx, struct logline *ll)
+{
+	if (ll->has_time)
+		return true;
+	switch (ll->tskind) {
+	case TS_BSD:
+		ll->has_time = parse_bsd(ctx, ll->ts.p, &ll->time);
+		break;
+	case TS_ISO:
+		ll->has_time = parse_iso(ctx, ll->ts.p, ll->ts.n, &ll->time);
+		break;
+	default:
+		break;
+	}
+	return ll->has_time;
+}

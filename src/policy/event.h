@@ -1,0 +1,47 @@
+/*
+ * event - what the recognisers tell the policy engine.
+ *
+ * An event is a typed fact taken from one log line: "user alice logged in
+ * over POP3 from 192.0.2.10 at 10:00:00".  Text fields are spans that
+ * point into the line; they are valid only while the line is, so the
+ * engine copies what it keeps.  The IP was parsed with inet_pton from the
+ * field the *server* writes, never found by searching the line.
+ */
+#ifndef POPAUTH_EVENT_H
+#define POPAUTH_EVENT_H
+
+#include <stdint.h>
+
+#include "../lib/ipaddr.h"
+#include "../lib/sbuf.h"
+
+enum event_kind {
+	EVENT_NONE = 0,
+	EVENT_LOGIN, /* successful POP3/IMAP login: the IP may relay */
+	EVENT__COUNT
+};
+
+enum event_proto {
+	PROTO_UNKNOWN = 0,
+	PROTO_POP3,
+	PROTO_IMAP,
+};
+
+struct event {
+	enum event_kind kind;
+	const char *recog; /* name of the recogniser that matched (static) */
+	int64_t time; /* the line's own timestamp, epoch seconds */
+	struct ipaddr ip; /* client address as the server logged it */
+	enum event_proto proto;
+	struct span user; /* login name as logged */
+	struct span domain; /* virtual domain when logged apart (vm-pop3d) */
+	struct span host; /* client host name, when the server logs one */
+};
+
+/* event_kind_name - "login", ... (stable: used in output and config) */
+const char *event_kind_name(enum event_kind kind);
+/* event_kind_parse - inverse of event_kind_name; EVENT_NONE if unknown */
+enum event_kind event_kind_parse(const char *name);
+const char *event_proto_name(enum event_proto proto);
+
+#endif

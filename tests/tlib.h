@@ -1,0 +1,80 @@
+/*
+ * tlib - the small test harness every tests/test_<module>.c uses.
+ *
+ * Table-driven tests name the case that failed (T_CASE), checks report
+ * file:line with got/want, and the program's exit status is the verdict
+ * (meson's exitcode protocol).
+ */
+#ifndef POPAUTH_TLIB_H
+#define POPAUTH_TLIB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+extern int t_failures;
+extern int t_checks;
+extern const char *t_case; /* name of the current table case, or NULL */
+
+void t_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define T_CASE(name) (t_case = (name))
+
+#define T_OK(cond)                                                             \
+	do {                                                                   \
+		t_checks++;                                                    \
+		if (!(cond))                                                   \
+			t_fail(__FILE__, __LINE__, "expected: %s", #cond);     \
+	} while (0)
+
+#define T_EQ_INT(got, want)                                                    \
+	do {                                                                   \
+		long long g_ = (long long)(got), w_ = (long long)(want);       \
+		t_checks++;                                                    \
+		if (g_ != w_)                                                  \
+			t_fail(__FILE__, __LINE__, "%s = %lld, want %lld",     \
+			    #got, g_, w_);                                     \
+	} while (0)
+
+#define T_EQ_STR(got, want)                                                    \
+	do {                                                                   \
+		const char *g_ = (got), *w_ = (want);                          \
+		t_checks++;                                                    \
+		if (g_ == NULL || w_ == NULL ? g_ != w_ : strcmp(g_, w_) != 0) \
+			t_fail(__FILE__, __LINE__, "%s = \"%s\", want \"%s\"", \
+			    #got, g_ ? g_ : "(null)", w_ ? w_ : "(null)");     \
+	} while (0)
+
+/* compare a (pointer, length) span with a C string */
+#define T_EQ_SPAN(span, want)                                                  \
+	do {                                                                   \
+		const char *w_ = (want);                                       \
+		t_checks++;                                                    \
+		if ((span).n != strlen(w_) ||                                  \
+		    memcmp((span).p, w_, (span).n) != 0)                       \
+			t_fail(__FILE__, __LINE__,                             \
+			    "%s = \"%.*s\", want \"%s\"", #span,               \
+			    (int)(span).n, (span).p ? (span).p : "", w_);      \
+	} while (0)
+
+/* t_done - print a summary; return value for main */
+int t_done(void);
+
+/* t_tmpdir - a fresh directory under $TMPDIR for this test (removed by
+ * t_done unless the test failed); returns its path */
+const char *t_tmpdir(void);
+
+/* t_msg_capture - collect popauth's log messages in memory */
+void t_msg_capture(void);
+/* t_msg_has - true if a captured message contains `needle' */
+bool t_msg_has(const char *needle);
+void t_msg_clear(void);
+/* t_msg_count - captured messages that contain `needle' */
+int t_msg_count(const char *needle);
+
+/* t_write_file - create/replace a file with the given content */
+void t_write_file(const char *path, const char *content);
+
+#endif
