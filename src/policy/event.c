@@ -3,6 +3,8 @@
  */
 #include <string.h>
 
+#include "../lib/sbuf.h"
+
 #include "event.h"
 
 static const char *const kind_names[EVENT__COUNT] = {
@@ -38,4 +40,41 @@ event_proto_name(enum event_proto proto)
 	default:
 		return "unknown";
 	}
+}
+
+/* add_field - " name=value" with value escaped for blank splitting */
+static void
+add_field(struct sbuf *out, const char *name, struct span v)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (v.n == 0)
+		return;
+	sbuf_printf(out, " %s=", name);
+	for (size_t i = 0; i < v.n; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+		if (c == ' ') {
+			sbuf_add(out, "\\x20", 4);
+		} else if (c == '\\' || c < 0x20 || c >= 0x7f) {
+			char x[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+			sbuf_add(out, x, 4);
+		} else {
+			sbuf_addc(out, (char)c);
+		}
+	}
+}
+
+void
+event_format(const struct event *ev, struct sbuf *out)
+{
+	sbuf_adds(out, event_kind_name(ev->kind));
+	if (ev->recog)
+		sbuf_printf(out, " recog=%s", ev->recog);
+	if (ev->proto != PROTO_UNKNOWN)
+		sbuf_printf(out, " proto=%s", event_proto_name(ev->proto));
+	if (ev->ip.af)
+		sbuf_printf(out, " ip=%s", ipaddr_str(&ev->ip));
+	add_field(out, "user", ev->user);
+	add_field(out, "domain", ev->domain);
+	add_field(out, "host", ev->host);
 }

@@ -44,4 +44,13 @@ const char *event_kind_name(enum event_kind kind);
 enum event_kind event_kind_parse(const char *name);
 const char *event_proto_name(enum event_proto proto);
 
+/*
+ * event_format - one line for `popauth test', the corpus tests and debug
+ * logs: "login recog=dovecot proto=pop3 ip=192.0.2.1 user=alice".  Only
+ * fields that are set appear, in a fixed order; values are escaped
+ * (non-printable bytes, backslash and blank as \xNN) so that the output
+ * splits on blanks.  The time is not included.
+ */
+void event_format(const struct event *ev, struct sbuf *out);
+
 #endif
