@@ -53,7 +53,7 @@ void t_fail(const char *file, int line, const char *fmt, ...)
 		const char *w_ = (want);                                       \
 		t_checks++;                                                    \
 		if ((span).n != strlen(w_) ||                                  \
-		    memcmp((span).p, w_, (span).n) != 0)                       \
+		    ((span).n && memcmp((span).p, w_, (span).n) != 0))         \
 			t_fail(__FILE__, __LINE__,                             \
 			    "%s = \"%.*s\", want \"%s\"", #span,               \
 			    (int)(span).n, (span).p ? (span).p : "", w_);      \

@@ -1,11 +1,123 @@
 /*
- * main - popauth's command line (placeholder while the daemon is built).
+ * main - popauth's command line: one binary, several commands.
+ *
+ * DESCRIPTION
+ *	popauth [-c FILE] [-o name=value]... [-v] COMMAND [ARGS]
+ *	Options may come before or after the command and its operands
+ *	("popauth list relays -c FILE" = "popauth list -c FILE relays").
+ *	Anything else that starts with '-' is left for the command.
+ *
+ * DIAGNOSTICS
+ *	Usage errors exit 2; failures exit 1 after saying why.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/mem.h"
+#include "../lib/msg.h"
+#include "app.h"
+#include "commands.h"
+#include "daemon.h"
+#include "replay.h"
+
+static void
+usage(FILE *out)
+{
+	fputs(
+	    "usage: popauth [-c FILE] [-o name=value]... [-v] COMMAND "
+	    "[ARGS]\n"
+	    "\n"
+	    "commands:\n"
+	    "  run                  follow the mail logs and keep the Postfix "
+	    "maps current\n"
+	    "  replay FILE...       process old logs on their own clock (- "
+	    "for stdin)\n"
+	    "  test [-a] [FILE|-]   show how each line is recognised\n"
+	    "  list relays [--all]  show the relay leases\n"
+	    "  check-config         print the effective configuration\n"
+	    "  version              print the version\n"
+	    "\n"
+	    "options:\n"
+	    "  -c FILE         configuration file (default " CONFIG_DEFAULT_FILE
+	    ")\n"
+	    "  -o name=value   override a configuration parameter\n"
+	    "  -v              verbose (debug) messages\n"
+	    "\n"
+	    "See popauth(8) and popauth.conf(5).\n",
+	    out);
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	puts("popauth " POPAUTH_VERSION);
-	return 0;
+	struct cli cli = {0};
+	char **ops = xcalloc((size_t)argc + 1, sizeof(*ops));
+	int nops = 0;
+	bool only_operands = false;
+
+	cli.overrides = xcalloc((size_t)argc + 1, sizeof(*cli.overrides));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (only_operands || a[0] != '-' || a[1] == 0) {
+			ops[nops++] = argv[i];
+		} else if (strcmp(a, "--") == 0) {
+			only_operands = true;
+		} else if (strcmp(a, "-c") == 0 || strcmp(a, "-o") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr,
+				    "popauth: %s needs an argument\n", a);
+				return 2;
+			}
+			if (a[1] == 'c')
+				cli.config_file = argv[++i];
+			else
+				cli.overrides[cli.noverrides++] = argv[++i];
+		} else if (strncmp(a, "-c", 2) == 0) {
+			cli.config_file = a + 2;
+		} else if (strncmp(a, "-o", 2) == 0) {
+			cli.overrides[cli.noverrides++] = argv[i] + 2;
+		} else if (strcmp(a, "-v") == 0) {
+			cli.verbose = true;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(a, "-V") == 0 ||
+		    strcmp(a, "--version") == 0) {
+			puts("popauth " POPAUTH_VERSION);
+			return 0;
+		} else {
+			ops[nops++] = argv[i]; /* the command's own option */
+		}
+	}
+	if (nops == 0) {
+		usage(stderr);
+		return 2;
+	}
+	msg_open("popauth", MSG_DEST_STDERR, NULL);
+	if (cli.verbose)
+		msg_set_level(MSG_DEBUG);
+
+	const char *cmd = ops[0];
+	int rc;
+	if (strcmp(cmd, "run") == 0 && nops == 1)
+		rc = daemon_run(&cli);
+	else if (strcmp(cmd, "replay") == 0)
+		rc = replay_main(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "test") == 0)
+		rc = cmd_test(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "list") == 0)
+		rc = cmd_list(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "check-config") == 0)
+		rc = cmd_check_config(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "version") == 0 && nops == 1) {
+		puts("popauth " POPAUTH_VERSION);
+		rc = 0;
+	} else {
+		usage(stderr);
+		rc = 2;
+	}
+	free(ops);
+	free(cli.overrides);
+	return rc;
 }

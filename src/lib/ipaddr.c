@@ -123,20 +123,27 @@ bool
 ipaddr_from_bytes(struct ipaddr *ip, const void *p, size_t len)
 {
 	memset(ip, 0, sizeof(*ip));
-	if (len == 4)
+	if (len == 4) {
 		ip->af = 4;
-	else if (len == 16)
+		memcpy(ip->a, p, 4);
+	} else if (len == 16 && memcmp(p, v4mapped, 12) == 0) {
+		/* IPv4-mapped is the IPv4 address, as in ipaddr_parse */
+		ip->af = 4;
+		memcpy(ip->a, (const uint8_t *)p + 12, 4);
+	} else if (len == 16) {
 		ip->af = 6;
-	else
+		memcpy(ip->a, p, 16);
+	} else {
 		return false;
-	memcpy(ip->a, p, len);
+	}
 	return true;
 }
 
 bool
 cidr_parse(struct cidr *c, const char *s, size_t len, bool lax)
 {
-	const char *slash = memchr(s, '/', len);
+	/* an empty span may have no pointer: no memchr(NULL, ...) */
+	const char *slash = len ? memchr(s, '/', len) : NULL;
 	size_t alen = slash ? (size_t)(slash - s) : len;
 	unsigned plen = 0, max;
 

@@ -43,7 +43,9 @@ uint64_t ipaddr_hash(const struct ipaddr *ip);
 bool ipaddr_is_loopback(const struct ipaddr *ip);
 /* ipaddr_len - 4 or 16: the bytes that matter (for storage) */
 size_t ipaddr_len(const struct ipaddr *ip);
-/* ipaddr_from_bytes - inverse of (a, ipaddr_len); false on bad length */
+/* ipaddr_from_bytes - inverse of (a, ipaddr_len); false on bad length.
+ * 16 bytes of an IPv4-mapped address give the IPv4 address, as in
+ * ipaddr_parse. */
 bool ipaddr_from_bytes(struct ipaddr *ip, const void *p, size_t len);
 
 struct cidr {

@@ -1,6 +1,7 @@
 /*
  * numparse - bounded parsing of numbers, durations and booleans.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +17,9 @@ num_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 	char *end;
 	long long v;
 
-	if (*s == 0 || *s == ' ' || *s == '\t' || *s == '+')
+	/* strtoll would skip any leading white space and take a '+' */
+	if (!(isdigit((unsigned char)*s) ||
+		(*s == '-' && isdigit((unsigned char)s[1]))))
 		return false;
 	errno = 0;
 	v = strtoll(s, &end, 10);
@@ -105,31 +108,29 @@ const char *
 dur_fmt(int64_t secs, char *buf, size_t size)
 {
 	static const struct {
-		int64_t n;
+		uint64_t n;
 		char u;
 	} units[] = {{604800, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}};
 	size_t off = 0;
 	bool lead = true;
-	const char *sign = "";
+	/* the magnitude in unsigned: -INT64_MIN does not fit an int64_t */
+	uint64_t rest = secs < 0 ? -(uint64_t)secs : (uint64_t)secs;
 
-	if (secs < 0) {
-		sign = "-";
-		secs = -secs;
-	}
-	off += (size_t)snprintf(buf, size, "%s", sign);
+	off += (size_t)snprintf(buf, size, "%s", secs < 0 ? "-" : "");
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		int64_t q = secs / units[i].n;
+		uint64_t q = rest / units[i].n;
 
-		secs %= units[i].n;
+		rest %= units[i].n;
 		if (q == 0 && lead)
 			continue;
 		lead = false;
 		if (off < size)
 			off += (size_t)snprintf(buf + off, size - off,
-			    "%lld%c ", (long long)q, units[i].u);
+			    "%llu%c ", (unsigned long long)q, units[i].u);
 	}
 	if (off < size)
-		snprintf(buf + off, size - off, "%llds", (long long)secs);
+		snprintf(
+		    buf + off, size - off, "%llus", (unsigned long long)rest);
 	return buf;
 }
 

@@ -2,6 +2,7 @@
  * sbuf - growable, length-counted byte strings, and escaping for logs.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,17 +13,20 @@
 void
 sbuf_reserve(struct sbuf *b, size_t extra)
 {
-	size_t need = b->len + extra + 1;
+	size_t need;
 
-	if (need < b->len)
+	if (extra >= SIZE_MAX - b->len)
 		msg_fatal("sbuf: size overflow");
+	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return;
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < need)
-		cap *= 2;
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	b->s = xrealloc(b->s, cap);
 	b->cap = cap;
+	/* a fresh buffer must be a string too (esc of an empty span) */
+	b->s[b->len] = 0;
 }
 
 void
@@ -69,17 +73,25 @@ void
 sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
+	/* one pass when it fits in the room there is, two when not (this
+	 * also keeps GCC 12 -fsanitize=undefined -O2 from warning falsely
+	 * of a "null format string" in vsnprintf(NULL, 0, fmt, ap)) */
+	sbuf_reserve(b, 0);
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(b->s + b->len, room, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		msg_panic("sbuf_printf: bad format %s", fmt);
-	sbuf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= room) {
+		sbuf_reserve(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 
@@ -144,7 +156,8 @@ span_eq(struct span s, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return s.n == n && memcmp(s.p, lit, n) == 0;
+	/* an empty span may have no pointer: no memcmp(NULL, ...) */
+	return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
 }
 
 bool
@@ -152,5 +165,5 @@ span_has_prefix(struct span s, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return s.n >= n && memcmp(s.p, lit, n) == 0;
+	return s.n >= n && (n == 0 || memcmp(s.p, lit, n) == 0);
 }

@@ -198,6 +198,37 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * reap - wait for the child, killing it at the deadline (0: none).  The
+ * child may outlive its pipes (closed them, or passed them on), so the
+ * deadline is watched here too.  Returns true if it was killed.
+ */
+static bool
+reap(pid_t pid, uint64_t deadline, int *status)
+{
+	bool killed = false;
+
+	for (;;) {
+		pid_t w =
+		    waitpid(pid, status, deadline && !killed ? WNOHANG : 0);
+
+		if (w == pid)
+			return killed;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			*status = 0x7f00; /* unknown: report as failure */
+			return killed;
+		}
+		if (now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			killed = true;
+		} else {
+			poll(NULL, 0, 10);
+		}
+	}
+}
+
 int
 spawn_sync(char *const argv[], const char *in, size_t inlen, int timeout_ms,
     struct spawn_result *r)
@@ -230,11 +261,9 @@ spawn_sync(char *const argv[], const char *in, size_t inlen, int timeout_ms,
 			p[np++] = (struct pollfd){err_r, POLLIN, 0};
 		if (timeout_ms > 0) {
 			uint64_t now = now_ms();
-			if (now >= deadline && !killed) {
-				kill(pid, SIGKILL);
-				killed = true;
-			}
-			wait = now >= deadline ? 100 : (int)(deadline - now);
+			if (now >= deadline)
+				break; /* reap() kills it */
+			wait = (int)(deadline - now);
 		} else {
 			wait = -1;
 		}
@@ -253,13 +282,23 @@ spawn_sync(char *const argv[], const char *in, size_t inlen, int timeout_ms,
 			err_r = -1;
 		}
 	}
-	while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)
-		;
+	killed = reap(pid, timeout_ms > 0 ? deadline : 0, &r->status);
+	/* what is left in the pipes; a grandchild may still hold them */
+	if (in_w >= 0)
+		close(in_w);
+	if (out_r >= 0) {
+		drain(out_r, &r->out);
+		close(out_r);
+	}
+	if (err_r >= 0) {
+		drain(err_r, &r->err);
+		close(err_r);
+	}
 	signal(SIGPIPE, old_pipe);
 	if (killed)
 		sbuf_adds(&r->err, "(killed after timeout)");
 	mark_exec_failure(r);
-	return 0;
+	return r->exec_failed ? -1 : 0;
 }
 
 /* async: one job per child, driven by the loop */

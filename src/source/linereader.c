@@ -140,13 +140,14 @@ void
 lr_flush(struct linereader *lr, lr_line_fn *fn, void *arg)
 {
 	size_t len = lr->end - lr->start;
+	bool skipping = lr->skipping;
 
+	/* the line ends here, even if it was dropped to the last byte */
+	lr->skipping = false;
 	if (len == 0)
 		return;
 	lr->consumed += len;
-	if (lr->skipping) {
-		lr->skipping = false;
-	} else {
+	if (!skipping) {
 		const char *p = lr->buf + lr->start;
 		lr->lines++;
 		if (p[len - 1] == '\r')

@@ -24,7 +24,10 @@ struct source;
  * journal, p/n is the MESSAGE field and `pre' holds the header fields the
  * journal already knows (program, pid, host, time; tskind TS_EPOCH).
  * Raw sources pass pre == NULL.  p == NULL reports an over-long line that
- * was skipped.
+ * was skipped (n: its length as far as read).  Lines are delivered only
+ * from the loop or source_drain, never from source_start.  Inside the
+ * callback source_get_pos already counts the line being delivered.  A
+ * callback must not free its source (the eof callback may).
  */
 typedef void source_deliver_fn(void *arg, struct source *src, const char *p,
     size_t n, const struct logline *pre);
@@ -36,6 +39,7 @@ typedef void source_eof_fn(void *arg, struct source *src);
  * A saved position.  Files: device, inode, the offset of the next line,
  * and a fingerprint of the bytes just before it (to tell "same file,
  * appended" from "replaced or truncated and regrown").  Journal: cursor.
+ * All zero (ino 0, cursor "") means no position.
  */
 struct source_pos {
 	uint64_t dev, ino;
@@ -44,6 +48,14 @@ struct source_pos {
 	    fingerprint; /* hash of up to 256 bytes before offset; 0 at offset 0 */
 	char cursor[512]; /* journal cursor, "" if none */
 };
+
+/*
+ * The journal source reads only entries of the mail facility: Postfix and
+ * Dovecot log there by default (syslog facility 2, LOG_MAIL).  "journal"
+ * opens only the local system journal, not the per-user journals that
+ * journald keeps for unprivileged users' messages.
+ */
+#define SOURCE_JOURNAL_MATCH "SYSLOG_FACILITY=2"
 
 enum source_kind {
 	SOURCE_FILE,
@@ -63,8 +75,9 @@ struct source_stats {
 struct source_opts {
 	size_t max_line; /* 0: LR_DEFAULT_MAX_LINE */
 	int poll_ms; /* file: how often to check for rotation (0: 1000) */
-	bool from_start; /* file without saved position: read from the start
-	                   * (default: start at the end, like tail -F) */
+	bool from_start; /* file or journal without saved position: read
+	                   * from the start (default: start at the end, like
+	                   * tail -F) */
 };
 
 /*
@@ -72,6 +85,8 @@ struct source_opts {
  * "fifo:/var/spool/popauth/fifo", "stdin", "journal",
  * "journal:/path/to/journal/dir").  Returns NULL and a message in *err
  * (caller frees) when the spec is invalid.  Nothing is opened yet.
+ * Paths must be absolute.  deliver may be NULL to only check a spec
+ * (such a source cannot be started).
  */
 struct source *source_new(const char *spec, const struct source_opts *opts,
     source_deliver_fn *deliver, source_eof_fn *eof, void *arg, char **err);

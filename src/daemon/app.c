@@ -1,0 +1,220 @@
+/*
+ * app - what the daemon and replay share.
+ *
+ * DESCRIPTION
+ *	Opening order matters: the lock first (so no second popauth
+ *	touches the store), then the store, then the state is loaded and
+ *	whatever ended while popauth was not running is expired, and only
+ *	then the maps are written, so that they equal the state from the
+ *	first moment.
+ *
+ * DIAGNOSTICS
+ *	Setup problems are fatal and say which file or key is at fault.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/mem.h"
+#include "../lib/msg.h"
+#include "app.h"
+
+struct config *
+app_load_config(const struct cli *cli)
+{
+	char *err = NULL;
+	struct config *cfg = config_load(
+	    cli->config_file ? cli->config_file : CONFIG_DEFAULT_FILE,
+	    cli->config_file == NULL, cli->overrides, cli->noverrides, &err);
+
+	if (cfg == NULL)
+		msg_fatal("%s", err);
+	return cfg;
+}
+
+void
+app_setup_log(const struct config *cfg)
+{
+	const char *d = cfg->log_destination;
+	int rc;
+
+	if (strcmp(d, "syslog") == 0)
+		rc = msg_open("popauth", MSG_DEST_SYSLOG, NULL);
+	else if (strcmp(d, "stderr") == 0)
+		rc = msg_open("popauth", MSG_DEST_STDERR, NULL);
+	else
+		rc = msg_open("popauth", MSG_DEST_FILE, d + 5);
+	if (rc < 0)
+		msg_fatal("log_destination %s: cannot open it", d);
+	msg_set_level(msg_level_parse(cfg->log_level));
+}
+
+struct policy_cfg
+app_policy_cfg(const struct config *cfg)
+{
+	struct policy_cfg pc = {0};
+
+	pc.relay_lease = cfg->relay_lease;
+	if (config_list_has(cfg->login_protocols, "pop3"))
+		pc.login_protos |= POLICY_PROTO(PROTO_POP3);
+	if (config_list_has(cfg->login_protocols, "imap"))
+		pc.login_protos |= POLICY_PROTO(PROTO_IMAP);
+	return pc;
+}
+
+struct dispatch *
+app_dispatch(const struct config *cfg, char **err)
+{
+	const char *const *enabled = NULL;
+	struct dispatch *d;
+
+	if (!config_list_has(cfg->login_servers, "all"))
+		enabled = (const char *const *)cfg->login_servers;
+	if ((d = dispatch_new(enabled, err)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->ncustom_patterns; i++) {
+		char *e = NULL;
+		if (!dispatch_add_custom(d, cfg->custom_patterns[i].text, &e)) {
+			struct sbuf b = SBUF_INIT;
+			sbuf_printf(&b, "%s: custom_patterns: %s",
+			    cfg->custom_patterns[i].where, e);
+			free(e);
+			*err = sbuf_detach(&b);
+			dispatch_free(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+void
+app_relay_fill(void *arg, struct sbuf *out)
+{
+	struct app *app = arg;
+	size_t n;
+	const struct relay_ip **v = relay_sorted(&app->pol.relay, &n);
+
+	for (size_t i = 0; i < n; i++)
+		sbuf_printf(out, "%s\tOK\n", ipaddr_str(&v[i]->ip));
+	free(v);
+}
+
+/* restore_row - one stored lease row back into the engine */
+static void
+restore_row(void *arg, const struct ipaddr *ip, const char *user, int64_t first,
+    int64_t last, uint32_t count)
+{
+	struct app *app = arg;
+
+	relay_restore(&app->pol.relay, ip, user, first, last, count);
+}
+
+static struct lock *fatal_lock;
+
+/* release_on_fatal - a fatal error after the lock: remove the PID file */
+static void
+release_on_fatal(void)
+{
+	lock_release(fatal_lock);
+	fatal_lock = NULL;
+}
+
+void
+app_open(
+    struct app *app, const struct cli *cli, struct config *cfg, int64_t now)
+{
+	struct policy_cfg pc = app_policy_cfg(cfg);
+	struct accessmap_opts mo = {
+	    .spec = cfg->relay_map,
+	    .postmap = cfg->postmap_path,
+	    .delay_ms = cfg->map_rebuild_delay * 1000,
+	    .what = "relay map",
+	};
+	char *err = NULL;
+
+	app->cli = cli;
+	app->cfg = cfg;
+	if ((app->lock = lock_acquire(
+		 cfg->state_directory, cfg->pid_file, &err)) == NULL)
+		msg_fatal("%s", err);
+	fatal_lock = app->lock;
+	msg_set_fatal_hook(release_on_fatal);
+	if ((app->store = store_open(
+		 cfg->state_directory, true, false, &err)) == NULL)
+		msg_fatal("%s", err);
+	policy_init(&app->pol, &pc);
+	actions_init(&app->act);
+	if (store_relay_load(app->store, restore_row, app) < 0)
+		msg_fatal(
+		    "cannot read the state from %s", store_path(app->store));
+	if ((app->disp = app_dispatch(cfg, &err)) == NULL)
+		msg_fatal("%s", err);
+	parser_init(&app->parser, app->disp, now);
+	if ((app->relay_map = accessmap_new(&mo, app_relay_fill, app, &err)) ==
+	    NULL)
+		msg_fatal("relay_map %s: %s", cfg->relay_map, err);
+	/* what ended while popauth was not running */
+	policy_tick(&app->pol, now, &app->act);
+	app_apply(app);
+	store_commit(app->store);
+	app->relay_touched = false;
+}
+
+void
+app_apply(struct app *app)
+{
+	for (size_t i = 0; i < app->act.n; i++) {
+		const struct action *a = &app->act.v[i];
+		switch (a->kind) {
+		case ACT_LOG:
+			msg_log(a->level, "%s", a->text);
+			break;
+		case ACT_RELAY_PUT:
+			store_relay_put(app->store, &a->ip, a->text, a->first,
+			    a->last, a->count);
+			break;
+		case ACT_RELAY_DROP:
+			store_relay_drop(app->store, &a->ip);
+			break;
+		case ACT_RELAY_MAP:
+			if (app->loop)
+				accessmap_touch(app->relay_map);
+			else
+				app->relay_touched = true;
+			break;
+		}
+	}
+	actions_reset(&app->act);
+}
+
+void
+app_resync(struct app *app)
+{
+	struct relay_ip *rec;
+
+	msg_info("rewriting the whole state to %s", store_path(app->store));
+	store_relay_clear(app->store);
+	for (size_t c = 0; (rec = iptab_next(&app->pol.relay.tab, &c)) != NULL;)
+		for (uint32_t i = 0; i < rec->nusers; i++)
+			store_relay_put(app->store, &rec->ip,
+			    rec->users[i].name, rec->users[i].first,
+			    rec->users[i].last, rec->users[i].count);
+}
+
+void
+app_close(struct app *app)
+{
+	if (store_needs_resync(app->store))
+		app_resync(app);
+	store_commit(app->store);
+	if (app->relay_touched || accessmap_pending(app->relay_map))
+		accessmap_sync(app->relay_map);
+	accessmap_free(app->relay_map);
+	store_close(app->store);
+	dispatch_free(app->disp);
+	policy_free(&app->pol);
+	actions_free(&app->act);
+	lock_release(app->lock);
+	fatal_lock = NULL;
+	config_free(app->cfg);
+	memset(app, 0, sizeof(*app));
+}

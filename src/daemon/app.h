@@ -1,0 +1,76 @@
+/*
+ * app - what the daemon and replay share: config, lock, store, engine,
+ * dispatcher, parser, relay map, and carrying out the engine's actions.
+ */
+#ifndef POPAUTH_APP_H
+#define POPAUTH_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../parse/dispatch.h"
+#include "../parse/parser.h"
+#include "../policy/policy.h"
+#include "../sink/accessmap.h"
+#include "../sink/store.h"
+#include "config.h"
+#include "lock.h"
+
+struct loop;
+
+/* command line settings every command shares */
+struct cli {
+	const char *config_file; /* -c; NULL: the default file */
+	char **overrides; /* -o name=value */
+	size_t noverrides;
+	bool verbose; /* -v */
+};
+
+struct app {
+	const struct cli *cli;
+	struct config *cfg;
+	struct lock *lock;
+	struct store *store;
+	struct policy pol;
+	struct actions act;
+	struct dispatch *disp;
+	struct parser parser;
+	struct accessmap *relay_map;
+	bool relay_touched; /* a map change not handed to the map yet */
+	struct loop *loop; /* the daemon's; NULL in replay */
+};
+
+/* app_load_config - -c/-o as given; msg_fatal with file:line on error */
+struct config *app_load_config(const struct cli *cli);
+
+/* app_setup_log - log destination and level from the config */
+void app_setup_log(const struct config *cfg);
+
+/* app_policy_cfg - the engine's settings from the config */
+struct policy_cfg app_policy_cfg(const struct config *cfg);
+
+/* app_dispatch - a dispatcher from the config; NULL and *err on error */
+struct dispatch *app_dispatch(const struct config *cfg, char **err);
+
+/*
+ * app_open - lock the state directory, open the store, load the state
+ * into the engine (expiring what ended while popauth was not running, at
+ * `now'), build the dispatcher and the relay map.  msg_fatal on error.
+ */
+void app_open(
+    struct app *app, const struct cli *cli, struct config *cfg, int64_t now);
+
+/* app_apply - carry out and clear the engine's pending actions */
+void app_apply(struct app *app);
+
+/* app_resync - hand the whole state to the store again (after a failed
+ * commit) */
+void app_resync(struct app *app);
+
+/* app_close - commit, write the map if needed, unlock */
+void app_close(struct app *app);
+
+/* app_relay_fill - the relay map's text: "<ip> OK" per lease, sorted */
+void app_relay_fill(void *arg, struct sbuf *out);
+
+#endif

@@ -1,0 +1,422 @@
+/*
+ * daemon - `popauth run': follow the logs and keep the maps current.
+ *
+ * DESCRIPTION
+ *	One event loop drives everything: the log sources deliver lines,
+ *	the parser turns a few of them into events, the engine decides at
+ *	the wall-clock time, and the actions go to the store (committed
+ *	about once a second, with every source's position) and the relay
+ *	map (rebuilt by postmap in a child the loop waits for).  A timer
+ *	set to the engine's next deadline ends leases on time even when
+ *	no line arrives.
+ *
+ *	Signals: TERM, INT and QUIT end the daemon cleanly (final commit,
+ *	maps written, PID file removed); HUP reloads the configuration
+ *	(keeping the old one if the new one is bad) and reopens the log
+ *	file and the sources.
+ *
+ * SECURITY
+ *	Runs as the user that started it (root, for postmap into
+ *	/etc/postfix); reads attacker-influenced log text only through the
+ *	parser.
+ *
+ * DIAGNOSTICS
+ *	Start, reload and stop are logged at info level.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/loop.h"
+#include "../lib/mem.h"
+#include "../lib/msg.h"
+#include "../source/source.h"
+#include "daemon.h"
+
+#define COMMIT_MS 1000
+#define MAX_TIMER_MS 60000
+
+struct dsource {
+	struct source *src;
+	char *spec;
+	bool ended;
+	struct daemon *d;
+};
+
+struct daemon {
+	struct app app;
+	const struct cli *cli;
+	struct loop *loop;
+	struct dsource **src; /* each on its own: sources keep a pointer */
+	size_t nsrc;
+	struct loop_timer *expiry;
+	struct loop_timer *commit;
+	bool stopping;
+	time_t started;
+};
+
+static void schedule_expiry(struct daemon *d);
+
+static int64_t
+wall_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* need_commit - arm the commit timer if it is not armed */
+static void
+need_commit(struct daemon *d)
+{
+	if (!loop_timer_pending(d->commit))
+		loop_timer_start(d->commit, COMMIT_MS);
+}
+
+/* commit - save positions and changes in one transaction */
+static void
+commit(struct daemon *d)
+{
+	struct source_pos pos;
+
+	if (store_needs_resync(d->app.store))
+		app_resync(&d->app);
+	for (size_t i = 0; i < d->nsrc; i++)
+		if (d->src[i] && d->src[i]->src &&
+		    source_get_pos(d->src[i]->src, &pos))
+			store_pos_put(d->app.store, d->src[i]->spec, &pos);
+	store_commit(d->app.store);
+}
+
+static void
+commit_timer(struct loop *l, void *arg)
+{
+	(void)l;
+	commit(arg);
+}
+
+/* on_line - every line of every source comes through here */
+static void
+on_line(void *arg, struct source *src, const char *p, size_t n,
+    const struct logline *pre)
+{
+	struct dsource *ds = arg;
+	struct daemon *d = ds->d;
+	struct source_stats st;
+	struct event ev;
+
+	source_get_stats(src, &st);
+	if (parser_line(
+		&d->app.parser, p, n, pre, ds->spec, st.lines, &ev, NULL)) {
+		policy_event(&d->app.pol, &ev, wall_now(), &d->app.act);
+		app_apply(&d->app);
+		schedule_expiry(d);
+	}
+	need_commit(d);
+}
+
+/* all_ended - every source has ended (stdin closed) */
+static bool
+all_ended(const struct daemon *d)
+{
+	for (size_t i = 0; i < d->nsrc; i++)
+		if (d->src[i] && !d->src[i]->ended)
+			return false;
+	return true;
+}
+
+static void
+on_eof(void *arg, struct source *src)
+{
+	struct dsource *ds = arg;
+
+	(void)src;
+	ds->ended = true;
+	msg_info("%s: end of input", ds->spec);
+	if (all_ended(ds->d)) {
+		msg_info("every log source has ended");
+		loop_stop(ds->d->loop);
+	}
+}
+
+static void
+expiry_timer(struct loop *l, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)l;
+	policy_tick(&d->app.pol, wall_now(), &d->app.act);
+	if (d->app.act.n) {
+		app_apply(&d->app);
+		need_commit(d);
+	}
+	schedule_expiry(d);
+}
+
+/* schedule_expiry - wake up at the engine's next deadline (wall clock;
+ * re-checked at least every minute in case the clock was set) */
+static void
+schedule_expiry(struct daemon *d)
+{
+	int64_t next = policy_next_deadline(&d->app.pol), now = wall_now();
+	uint64_t ms;
+
+	if (next == INT64_MAX)
+		ms = MAX_TIMER_MS;
+	else if (next <= now)
+		ms = 0;
+	else if (next - now > MAX_TIMER_MS / 1000)
+		ms = MAX_TIMER_MS;
+	else
+		ms = (uint64_t)(next - now) * 1000;
+	loop_timer_start(d->expiry, ms);
+}
+
+/* start_source - create and start one log source */
+static struct dsource *
+start_source(struct daemon *d, const char *spec)
+{
+	struct dsource *ds = xcalloc(1, sizeof(*ds));
+	struct source_opts so = {0};
+	struct source_pos pos, *resume = NULL;
+	char *err = NULL;
+
+	ds->d = d;
+	ds->spec = xstrdup(spec);
+	so.from_start = strcmp(d->app.cfg->log_start_position, "start") == 0;
+	ds->src = source_new(spec, &so, on_line, on_eof, ds, &err);
+	if (ds->src == NULL) {
+		msg_error("log source %s: %s", spec, err);
+		free(err);
+		ds->ended = true;
+		return ds;
+	}
+	if (store_pos_get(d->app.store, spec, &pos))
+		resume = &pos;
+	if (source_start(ds->src, d->loop, resume) < 0) {
+		source_free(ds->src);
+		ds->src = NULL;
+		ds->ended = true;
+	}
+	return ds;
+}
+
+/* drain_source - read what is still there (before a final commit) */
+static void
+drain_source(struct dsource *ds)
+{
+	if (ds->src)
+		source_drain(ds->src);
+}
+
+static void
+free_source(struct dsource *ds)
+{
+	if (ds->src)
+		source_free(ds->src);
+	free(ds->spec);
+	free(ds);
+}
+
+static size_t
+count_list(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+static void
+start_sources(struct daemon *d)
+{
+	d->nsrc = count_list(d->app.cfg->log_sources);
+	d->src = xcalloc(d->nsrc ? d->nsrc : 1, sizeof(*d->src));
+	for (size_t i = 0; i < d->nsrc; i++)
+		d->src[i] = start_source(d, d->app.cfg->log_sources[i]);
+}
+
+/* stop_sources - drain, save the positions, close */
+static void
+stop_sources(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nsrc; i++)
+		drain_source(d->src[i]);
+	commit(d);
+	for (size_t i = 0; i < d->nsrc; i++)
+		free_source(d->src[i]);
+	free(d->src);
+	d->src = NULL;
+	d->nsrc = 0;
+}
+
+/* reload_sources - keep (and reopen) the sources that stay, stop the
+ * removed ones, start the new ones */
+static void
+reload_sources(struct daemon *d, char *const *specs)
+{
+	size_t n = count_list(specs);
+	struct dsource **nv = xcalloc(n ? n : 1, sizeof(*nv));
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < d->nsrc; j++) {
+			if (d->src[j] &&
+			    strcmp(d->src[j]->spec, specs[i]) == 0) {
+				nv[i] = d->src[j];
+				d->src[j] = NULL;
+				if (nv[i]->src)
+					source_reopen(nv[i]->src);
+				break;
+			}
+		}
+	}
+	for (size_t j = 0; j < d->nsrc; j++) {
+		if (d->src[j] == NULL)
+			continue;
+		msg_info("log source %s removed", d->src[j]->spec);
+		drain_source(d->src[j]);
+		commit(d);
+		free_source(d->src[j]);
+	}
+	free(d->src);
+	d->src = nv;
+	d->nsrc = n;
+	for (size_t i = 0; i < n; i++) {
+		if (nv[i] == NULL) {
+			msg_info("log source %s added", specs[i]);
+			nv[i] = start_source(d, specs[i]);
+		}
+	}
+}
+
+/* reload - SIGHUP: a new configuration, or the old one if it is bad */
+static void
+reload(struct daemon *d)
+{
+	char *err = NULL;
+	struct config *cfg = config_load(
+	    d->cli->config_file ? d->cli->config_file : CONFIG_DEFAULT_FILE,
+	    d->cli->config_file == NULL, d->cli->overrides, d->cli->noverrides,
+	    &err);
+	struct config *old = d->app.cfg;
+	struct dispatch *disp;
+
+	msg_reopen();
+	if (cfg == NULL) {
+		msg_error(
+		    "reload failed, keeping the old configuration: %s", err);
+		free(err);
+		return;
+	}
+	if ((disp = app_dispatch(cfg, &err)) == NULL) {
+		msg_error(
+		    "reload failed, keeping the old configuration: %s", err);
+		free(err);
+		config_free(cfg);
+		return;
+	}
+	if (strcmp(cfg->state_directory, old->state_directory) != 0 ||
+	    strcmp(cfg->pid_file, old->pid_file) != 0)
+		msg_warn("state_directory and pid_file changes take effect at "
+			 "the next start");
+	if (strcmp(cfg->relay_map, old->relay_map) != 0 ||
+	    cfg->map_rebuild_delay != old->map_rebuild_delay ||
+	    strcmp(cfg->postmap_path, old->postmap_path) != 0) {
+		struct accessmap_opts mo = {
+		    .spec = cfg->relay_map,
+		    .postmap = cfg->postmap_path,
+		    .delay_ms = cfg->map_rebuild_delay * 1000,
+		    .what = "relay map",
+		};
+		struct accessmap *m =
+		    accessmap_new(&mo, app_relay_fill, &d->app, &err);
+		if (m == NULL) {
+			msg_error("reload: relay_map %s: %s; keeping %s",
+			    cfg->relay_map, err, old->relay_map);
+			free(err);
+			free(cfg->relay_map);
+			cfg->relay_map = xstrdup(old->relay_map);
+		} else {
+			accessmap_sync(d->app.relay_map);
+			accessmap_free(d->app.relay_map);
+			d->app.relay_map = m;
+			accessmap_attach(m, d->loop);
+			accessmap_touch(m);
+		}
+	}
+	d->app.cfg = cfg;
+	app_setup_log(cfg);
+	if (d->cli->verbose)
+		msg_set_level(MSG_DEBUG);
+	struct policy_cfg pc = app_policy_cfg(cfg);
+	policy_configure(&d->app.pol, &pc);
+	dispatch_free(d->app.disp);
+	d->app.disp = disp;
+	d->app.parser.dispatch = disp;
+	reload_sources(d, cfg->log_sources);
+	config_free(old);
+	policy_tick(&d->app.pol, wall_now(), &d->app.act);
+	app_apply(&d->app);
+	schedule_expiry(d);
+	msg_info("configuration reloaded");
+}
+
+static void
+on_signal(struct loop *l, int signo, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (signo == SIGHUP) {
+		reload(d);
+		return;
+	}
+	msg_info("received signal %d (%s), stopping", signo, strsignal(signo));
+	d->stopping = true;
+	loop_stop(l);
+}
+
+int
+daemon_run(const struct cli *cli)
+{
+	struct daemon d;
+	struct config *cfg;
+
+	memset(&d, 0, sizeof(d));
+	d.cli = cli;
+	cfg = app_load_config(cli);
+	app_setup_log(cfg);
+	if (cli->verbose)
+		msg_set_level(MSG_DEBUG);
+	d.loop = loop_new();
+	app_open(&d.app, cli, cfg, wall_now());
+	d.app.loop = d.loop;
+	d.started = time(NULL);
+	/* the maps equal the state from the first moment */
+	accessmap_sync(d.app.relay_map);
+	accessmap_attach(d.app.relay_map, d.loop);
+	loop_signal(d.loop, SIGTERM, on_signal, &d);
+	loop_signal(d.loop, SIGINT, on_signal, &d);
+	loop_signal(d.loop, SIGQUIT, on_signal, &d);
+	loop_signal(d.loop, SIGHUP, on_signal, &d);
+	signal(SIGPIPE, SIG_IGN);
+	d.expiry = loop_timer_new(d.loop, expiry_timer, &d);
+	d.commit = loop_timer_new(d.loop, commit_timer, &d);
+	msg_info("popauth " POPAUTH_VERSION " started (pid %ld): %zu relay "
+		 "lease(s), state in %s",
+	    (long)getpid(), relay_count(&d.app.pol.relay),
+	    d.app.cfg->state_directory);
+	start_sources(&d);
+	schedule_expiry(&d);
+	if (!all_ended(&d))
+		loop_run(d.loop);
+	else
+		msg_error("no log source could be started");
+	stop_sources(&d);
+	loop_timer_free(d.expiry);
+	loop_timer_free(d.commit);
+	msg_info("popauth is terminating");
+	app_close(&d.app);
+	loop_free(d.loop);
+	return 0;
+}

@@ -1,0 +1,703 @@
+/*
+ * dispatch - pick the recognisers for a line by its program name.
+ *
+ * DESCRIPTION
+ *	Every recogniser (and every custom pattern) registers program
+ *	names, exact or as a prefix ("perdition*", "qpopper*", "*").  At
+ *	setup the registrations are compiled into an open-addressing hash
+ *	table from exact name to the list of handlers that read it, in
+ *	registration order (built-ins first, in recog_builtin[] order, then
+ *	custom patterns in config order); prefix registrations are folded
+ *	into every exact name they cover.
+ *
+ *	A line's program name is looked up as it was logged.  A name that
+ *	is not in the table is reduced once to its key (leading path
+ *	dropped, Postfix instance and service removed: see
+ *	dispatch_prog_key), which is looked up in turn or checked against
+ *	the prefix registrations, and the answer - often "nobody" - is
+ *	remembered under the name as logged, so the next line of that
+ *	program costs one hash lookup too.  At most DISPATCH_LEARN names
+ *	are remembered (the table, candidate array and key pool are sized
+ *	for them at setup); after that, unknown names are reduced and
+ *	checked each time, still without allocating.
+ *
+ *	A Solaris syslog message id ("[ID 702911 mail.info] ") at the start
+ *	of the message is skipped before the recognisers see the line.
+ *
+ * SECURITY
+ *	Program names come from the log and may be chosen by any local user
+ *	(logger -t): they only select handlers, and the remembered-name
+ *	table is bounded.  Custom patterns are the admin's; a match gives an
+ *	event only when the ip group parses with ipaddr_parse on its exact
+ *	bounds.  PCRE2 runs on the message span without copying it.
+ *
+ * DIAGNOSTICS
+ *	None on the hot path.  Setup errors are returned as messages.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "../lib/mem.h"
+#include "dispatch.h"
+#include "recog.h"
+#include "recog_util.h"
+
+#define DISPATCH_LEARN 256
+
+struct custom {
+	pcre2_code *re;
+	pcre2_match_data *md;
+	enum event_kind kind;
+	uint32_t g_ip, g_user, g_domain, g_host, g_proto; /* 0 = absent */
+};
+
+/* one recogniser or custom pattern */
+struct handler {
+	const struct recog *rc; /* NULL for a custom pattern */
+	void *state;
+	struct custom *cu;
+};
+
+/* "handler h reads program name" (or every name with that prefix) */
+struct reg {
+	char *name;
+	size_t len;
+	bool prefix;
+	uint16_t h;
+};
+
+struct slot {
+	const char *key; /* NULL = free */
+	uint32_t hash;
+	uint16_t klen;
+	uint16_t first; /* candidates: cand[first .. first + count) */
+	uint16_t count;
+};
+
+struct dispatch {
+	uint64_t seed; /* for name_hash */
+	struct handler *hv;
+	size_t hn;
+	struct reg *rv;
+	size_t rn;
+	/* compiled by dispatch_build */
+	struct slot *tab;
+	size_t mask;
+	uint16_t *cand;
+	size_t ncand, candcap;
+	char *pool;
+	size_t poolused, poolcap;
+	size_t nlearned;
+	uint16_t *scratch; /* hn entries, for names not remembered */
+};
+
+static void err_set(char **err, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* err_set - *err = a malloc'd message */
+static void
+err_set(char **err, const char *fmt, ...)
+{
+	struct sbuf b = SBUF_INIT;
+	va_list ap;
+	char tmp[512];
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	sbuf_adds(&b, tmp);
+	if (err)
+		*err = sbuf_detach(&b);
+	else
+		sbuf_free(&b);
+}
+
+/*
+ * name_hash - hash of a program name, a word at a time, keyed by the
+ * dispatcher's random seed (a crafted set of program names cannot be
+ * made to collide on purpose)
+ */
+static inline uint32_t
+name_hash(uint64_t seed, const char *p, size_t n)
+{
+	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL), w = 0;
+
+	if (n >= 8) {
+		const char *last = p + n - 8;
+		for (; p < last; p += 8) {
+			memcpy(&w, p, 8);
+			h = (h ^ w) * 0xff51afd7ed558ccdULL;
+			h ^= h >> 32;
+		}
+		memcpy(&w, last, 8); /* overlaps the previous word */
+	} else {
+		while (n > 0)
+			w = w << 8 | (unsigned char)p[--n];
+	}
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+struct span
+dispatch_prog_key(struct span prog, char *buf, size_t bufsize)
+{
+	const char *first, *last;
+
+	if (prog.n == 0)
+		return prog;
+	if (prog.p[0] == '/') {
+		last = ru_rchr(prog, '/');
+		return ru_span(last + 1, ru_end(prog));
+	}
+	if (prog.n < 8 || memcmp(prog.p, "postfix", 7) != 0 ||
+	    (first = memchr(prog.p + 7, '/', prog.n - 7)) == NULL)
+		return prog;
+	last = ru_rchr(prog, '/');
+	if (first == last && first - prog.p == 7)
+		return prog; /* already "postfix/<service>" */
+	size_t svc = (size_t)(ru_end(prog) - last - 1);
+	if (8 + svc > bufsize)
+		return SPAN_NONE;
+	memcpy(buf, "postfix/", 8);
+	memcpy(buf + 8, last + 1, svc);
+	return (struct span){buf, 8 + svc};
+}
+
+/* reg_covers - registration r reads program key k */
+static bool
+reg_covers(const struct reg *r, struct span k)
+{
+	if (r->prefix)
+		return k.n >= r->len && memcmp(k.p, r->name, r->len) == 0;
+	return k.n == r->len && memcmp(k.p, r->name, r->len) == 0;
+}
+
+/* candidates - the handlers that read k, in handler order, into out
+ * (room for d->hn); their number.  prefix_only: k is not registered
+ * exactly, so only the prefix registrations need a look. */
+static size_t
+candidates(const struct dispatch *d, struct span k, bool prefix_only,
+    uint16_t *out)
+{
+	size_t n = 0;
+
+	for (size_t h = 0; h < d->hn; h++)
+		for (size_t i = 0; i < d->rn; i++)
+			if (d->rv[i].h == h && (!prefix_only || d->rv[i].prefix) &&
+			    reg_covers(&d->rv[i], k)) {
+				out[n++] = (uint16_t)h;
+				break;
+			}
+	return n;
+}
+
+/* table_find - the slot of key k, or the free slot where it belongs */
+static struct slot *
+table_find(const struct dispatch *d, struct span k, uint32_t hash)
+{
+	size_t i = hash & d->mask;
+
+	for (;;) {
+		struct slot *s = &d->tab[i];
+		if (s->key == NULL ||
+		    (s->hash == hash && s->klen == k.n &&
+			memcmp(s->key, k.p, k.n) == 0))
+			return s;
+		i = (i + 1) & d->mask;
+	}
+}
+
+/* table_add - put key in slot s with the candidates cand[first ..
+ * first + count) (room was reserved by dispatch_build) */
+static void
+table_add(struct slot *s, const char *key, size_t klen, uint32_t hash,
+    size_t first, size_t count)
+{
+	s->key = key;
+	s->hash = hash;
+	s->klen = (uint16_t)klen;
+	s->first = (uint16_t)first;
+	s->count = (uint16_t)count;
+}
+
+/* dispatch_build - compile the registrations into the table */
+static void
+dispatch_build(struct dispatch *d)
+{
+	size_t nexact = 0, nprefix_h = 0, size = 16, n;
+
+	for (size_t i = 0; i < d->rn; i++)
+		nexact += !d->rv[i].prefix;
+	for (size_t h = 0; h < d->hn; h++)
+		for (size_t i = 0; i < d->rn; i++)
+			if (d->rv[i].h == h && d->rv[i].prefix) {
+				nprefix_h++;
+				break;
+			}
+	while (size < 2 * (nexact + DISPATCH_LEARN))
+		size *= 2;
+
+	free(d->tab);
+	free(d->cand);
+	free(d->scratch);
+	d->tab = xcalloc(size, sizeof(*d->tab));
+	d->mask = size - 1;
+	d->candcap = nexact * (d->hn ? d->hn : 1) + DISPATCH_LEARN * nprefix_h;
+	d->cand = xcalloc(d->candcap ? d->candcap : 1, sizeof(*d->cand));
+	d->ncand = 0;
+	d->scratch = xcalloc(d->hn ? d->hn : 1, sizeof(*d->scratch));
+	if (d->pool == NULL) {
+		d->poolcap = DISPATCH_LEARN * DISPATCH_KEYMAX;
+		d->pool = xmalloc(d->poolcap);
+	}
+	d->poolused = 0;
+	d->nlearned = 0;
+
+	for (size_t i = 0; i < d->rn; i++) {
+		struct reg *r = &d->rv[i];
+		struct span k = {r->name, r->len};
+		uint32_t hash = name_hash(d->seed, k.p, k.n);
+		struct slot *s;
+
+		if (r->prefix || (s = table_find(d, k, hash))->key != NULL)
+			continue;
+		n = candidates(d, k, false, d->cand + d->ncand);
+		table_add(s, r->name, k.n, hash, d->ncand, n);
+		d->ncand += n;
+	}
+}
+
+/*
+ * lookup - the handlers for program name prog.  The name as logged is
+ * looked up first; only a name seen for the first time is reduced to
+ * its key (dispatch_prog_key) and checked against the registrations,
+ * and the answer is remembered under the name as logged.
+ */
+static const uint16_t *
+lookup(struct dispatch *d, struct span prog, size_t *n)
+{
+	uint32_t hash = name_hash(d->seed, prog.p, prog.n);
+	struct slot *s = table_find(d, prog, hash), *ks;
+	char buf[DISPATCH_KEYMAX];
+	struct span k;
+	size_t first, count;
+	bool learn;
+
+	if (s->key != NULL) {
+		*n = s->count;
+		return d->cand + s->first;
+	}
+	k = dispatch_prog_key(prog, buf, sizeof(buf));
+	if (k.p == NULL) {
+		*n = 0;
+		return d->scratch;
+	}
+	/* the key may be registered exactly ("/usr/sbin/ipop3d") */
+	ks = k.p == prog.p && k.n == prog.n
+		 ? s
+		 : table_find(d, k, name_hash(d->seed, k.p, k.n));
+	learn = d->nlearned < DISPATCH_LEARN && prog.n <= DISPATCH_KEYMAX &&
+	    d->poolused + prog.n <= d->poolcap;
+	if (ks->key != NULL) {
+		first = ks->first;
+		count = ks->count;
+	} else if (learn) {
+		first = d->ncand;
+		count = candidates(d, k, true, d->cand + d->ncand);
+		d->ncand += count;
+	} else {
+		*n = candidates(d, k, true, d->scratch);
+		return d->scratch;
+	}
+	if (learn) {
+		char *key = d->pool + d->poolused;
+		memcpy(key, prog.p, prog.n);
+		d->poolused += prog.n;
+		d->nlearned++;
+		table_add(s, key, prog.n, hash, first, count);
+	}
+	*n = count;
+	return d->cand + first;
+}
+
+/* add_reg - register name (a copy is kept) for handler h */
+static void
+add_reg(struct dispatch *d, const char *name, uint16_t h)
+{
+	size_t len = strlen(name);
+	bool prefix = len > 0 && name[len - 1] == '*';
+	char buf[DISPATCH_KEYMAX];
+	struct span k = {name, prefix ? len - 1 : len};
+
+	if (!prefix) {
+		k = dispatch_prog_key(k, buf, sizeof(buf));
+		if (k.p == NULL)
+			return;
+	}
+	d->rv = xreallocarray(d->rv, d->rn + 1, sizeof(*d->rv));
+	d->rv[d->rn++] = (struct reg){xstrndup(k.p, k.n), k.n, prefix, h};
+}
+
+/* add_handler - a new handler slot; its index */
+static uint16_t
+add_handler(struct dispatch *d, const struct recog *rc, struct custom *cu)
+{
+	d->hv = xreallocarray(d->hv, d->hn + 1, sizeof(*d->hv));
+	d->hv[d->hn] = (struct handler){rc, NULL, cu};
+	if (rc && rc->state_new)
+		d->hv[d->hn].state = rc->state_new();
+	return (uint16_t)d->hn++;
+}
+
+/* add_recog - register a built-in recogniser */
+static void
+add_recog(struct dispatch *d, const struct recog *rc)
+{
+	uint16_t h = add_handler(d, rc, NULL);
+
+	for (const char *const *p = rc->progs; *p; p++)
+		add_reg(d, *p, h);
+}
+
+/* known_names - "dovecot, courier, ..." for error messages */
+static void
+known_names(struct sbuf *b)
+{
+	for (const struct recog *const *r = recog_builtin; *r; r++)
+		sbuf_printf(
+		    b, "%s%s", r == recog_builtin ? "" : ", ", (*r)->name);
+}
+
+struct dispatch *
+dispatch_new(const char *const *enabled, char **err)
+{
+	struct dispatch *d = xcalloc(1, sizeof(*d));
+
+	if (getrandom(&d->seed, sizeof(d->seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(d->seed))
+		d->seed = (uint64_t)(uintptr_t)d ^ (uint64_t)time(NULL);
+	if (enabled == NULL) {
+		for (const struct recog *const *r = recog_builtin; *r; r++)
+			add_recog(d, *r);
+	} else {
+		for (const char *const *e = enabled; *e; e++) {
+			const struct recog *rc = recog_find(*e);
+			if (rc == NULL) {
+				struct sbuf b = SBUF_INIT;
+				known_names(&b);
+				err_set(err,
+				    "unknown recogniser '%s' (known: %s)",
+				    escs(*e), b.s);
+				sbuf_free(&b);
+				dispatch_free(d);
+				return NULL;
+			}
+			bool dup = false;
+			for (size_t h = 0; h < d->hn; h++)
+				dup |= d->hv[h].rc == rc;
+			if (!dup)
+				add_recog(d, rc);
+		}
+	}
+	dispatch_build(d);
+	return d;
+}
+
+/* custom_free - release a compiled pattern */
+static void
+custom_free(struct custom *cu)
+{
+	if (cu == NULL)
+		return;
+	pcre2_match_data_free(cu->md);
+	pcre2_code_free(cu->re);
+	free(cu);
+}
+
+/* custom_groups - check and note the named groups of cu->re */
+static bool
+custom_groups(struct custom *cu, char **err)
+{
+	uint32_t count = 0, size = 0;
+	PCRE2_SPTR table = NULL;
+
+	pcre2_pattern_info(cu->re, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(cu->re, PCRE2_INFO_NAMEENTRYSIZE, &size);
+	pcre2_pattern_info(cu->re, PCRE2_INFO_NAMETABLE, &table);
+	for (uint32_t i = 0; i < count; i++) {
+		const unsigned char *e = table + (size_t)i * size;
+		uint32_t num = (uint32_t)(e[0] << 8 | e[1]);
+		const char *name = (const char *)e + 2;
+
+		if (strcmp(name, "ip") == 0)
+			cu->g_ip = num;
+		else if (strcmp(name, "user") == 0)
+			cu->g_user = num;
+		else if (strcmp(name, "domain") == 0)
+			cu->g_domain = num;
+		else if (strcmp(name, "host") == 0)
+			cu->g_host = num;
+		else if (strcmp(name, "proto") == 0)
+			cu->g_proto = num;
+		else {
+			err_set(err,
+			    "custom pattern: unknown named group '%s' (use "
+			    "ip, user, domain, host, proto)",
+			    escs(name));
+			return false;
+		}
+	}
+	if (cu->g_ip == 0) {
+		err_set(err, "custom pattern: no named group 'ip'");
+		return false;
+	}
+	return true;
+}
+
+/* token - the next blank-delimited word of *p (advanced past it) */
+static struct span
+token(const char **p)
+{
+	const char *s = *p, *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s;
+	while (*e && *e != ' ' && *e != '\t')
+		e++;
+	*p = e;
+	return ru_span(s, e);
+}
+
+bool
+dispatch_add_custom(struct dispatch *d, const char *spec, char **err)
+{
+	const char *p = spec, *re, *close;
+	struct span kind, prog;
+	uint32_t opts = 0;
+	int errcode;
+	PCRE2_SIZE erroff;
+	struct custom *cu;
+	char name[32], progname[DISPATCH_KEYMAX + 2];
+
+	kind = token(&p);
+	prog = token(&p);
+	if (kind.n == 0 || prog.n == 0) {
+		err_set(err,
+		    "custom pattern: expected \"<kind> <program> "
+		    "/<regex>/[flags]\"");
+		return false;
+	}
+	if (kind.n >= sizeof(name)) {
+		err_set(
+		    err, "custom pattern: unknown event kind '%s'", esc(kind));
+		return false;
+	}
+	memcpy(name, kind.p, kind.n);
+	name[kind.n] = 0;
+	enum event_kind k = event_kind_parse(name);
+	if (k == EVENT_NONE) {
+		err_set(err,
+		    "custom pattern: unknown event kind '%s' (known: "
+		    "login)",
+		    escs(name));
+		return false;
+	}
+	if (prog.n > DISPATCH_KEYMAX) {
+		err_set(err, "custom pattern: program name too long");
+		return false;
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	re = p;
+	close = strrchr(re, '/');
+	if (*re != '/' || close == NULL || close == re) {
+		err_set(err,
+		    "custom pattern: the regex must be written "
+		    "/.../ after the program name");
+		return false;
+	}
+	for (const char *f = close + 1; *f; f++) {
+		switch (*f) {
+		case 'i':
+			opts |= PCRE2_CASELESS;
+			break;
+		case 'm':
+			opts |= PCRE2_MULTILINE;
+			break;
+		case 's':
+			opts |= PCRE2_DOTALL;
+			break;
+		case 'x':
+			opts |= PCRE2_EXTENDED;
+			break;
+		case ' ':
+		case '\t':
+		case '\n':
+			break;
+		default:
+			err_set(err,
+			    "custom pattern: unknown flag '%c' (use i, m, s, "
+			    "x)",
+			    *f >= 0x21 && *f < 0x7f ? *f : '?');
+			return false;
+		}
+	}
+	if (close == re + 1) {
+		err_set(err, "custom pattern: empty regex");
+		return false;
+	}
+
+	cu = xcalloc(1, sizeof(*cu));
+	cu->kind = k;
+	cu->re = pcre2_compile((PCRE2_SPTR)(re + 1), (size_t)(close - re - 1),
+	    opts, &errcode, &erroff, NULL);
+	if (cu->re == NULL) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		err_set(err, "custom pattern: regex error at offset %zu: %s",
+		    (size_t)erroff, (const char *)msg);
+		free(cu);
+		return false;
+	}
+	if (!custom_groups(cu, err)) {
+		custom_free(cu);
+		return false;
+	}
+	(void)pcre2_jit_compile(cu->re, PCRE2_JIT_COMPLETE);
+	cu->md = pcre2_match_data_create_from_pattern(cu->re, NULL);
+	if (cu->md == NULL)
+		msg_fatal("out of memory");
+
+	memcpy(progname, prog.p, prog.n);
+	progname[prog.n] = 0;
+	add_reg(d, progname, add_handler(d, NULL, cu));
+	dispatch_build(d);
+	return true;
+}
+
+/* group - the span of capture group g of the last match, or SPAN_NONE */
+static struct span
+group(const struct custom *cu, struct span msg, uint32_t g)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(cu->md);
+
+	if (g == 0 || ov[2 * g] == PCRE2_UNSET)
+		return SPAN_NONE;
+	return (struct span){msg.p + ov[2 * g], ov[2 * g + 1] - ov[2 * g]};
+}
+
+/* custom_match - run one custom pattern on the message */
+static bool
+custom_match(struct custom *cu, const struct logline *ll, struct event *ev)
+{
+	struct span ips, pr;
+	int rc;
+
+	rc = pcre2_match(cu->re, (PCRE2_SPTR)(ll->msg.p ? ll->msg.p : ""),
+	    ll->msg.n, 0, 0, cu->md, NULL);
+	if (rc < 0)
+		return false;
+	ips = group(cu, ll->msg, cu->g_ip);
+	if (ips.n == 0 || !ipaddr_parse(&ev->ip, ips.p, ips.n))
+		return false;
+	ev->kind = cu->kind;
+	ev->user = group(cu, ll->msg, cu->g_user);
+	ev->domain = group(cu, ll->msg, cu->g_domain);
+	ev->host = group(cu, ll->msg, cu->g_host);
+	pr = group(cu, ll->msg, cu->g_proto);
+	if (ru_eqi(pr, "pop3"))
+		ev->proto = PROTO_POP3;
+	else if (ru_eqi(pr, "imap"))
+		ev->proto = PROTO_IMAP;
+	return true;
+}
+
+/* solaris_msgid - skip "[ID 123456 facility.level] " */
+static bool
+solaris_msgid(struct span *m)
+{
+	struct span s = *m;
+	size_t i = 0;
+
+	if (!ru_prefix(&s, "[ID "))
+		return false;
+	while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9')
+		i++;
+	if (i == 0 || i >= s.n || s.p[i] != ' ')
+		return false;
+	for (i++; i < s.n && s.p[i] != ']'; i++)
+		if (s.p[i] == ' ')
+			return false;
+	if (i + 1 >= s.n || s.p[i + 1] != ' ')
+		return false;
+	*m = ru_span(s.p + i + 2, ru_end(s));
+	return true;
+}
+
+bool
+dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
+{
+	const uint16_t *cv;
+	size_t cn;
+	struct logline sol;
+
+	cv = lookup(d, ll->prog, &cn);
+	if (cn == 0)
+		return false;
+	if (ll->msg.n > 4 && ll->msg.p[0] == '[') {
+		sol = *ll;
+		if (solaris_msgid(&sol.msg))
+			ll = &sol;
+	}
+	for (size_t i = 0; i < cn; i++) {
+		struct handler *h = &d->hv[cv[i]];
+
+		memset(ev, 0, sizeof(*ev));
+		if (h->rc ? h->rc->match(h->state, ll, ev)
+			  : custom_match(h->cu, ll, ev)) {
+			ev->recog = h->rc ? h->rc->name : "custom";
+			return true;
+		}
+	}
+	memset(ev, 0, sizeof(*ev));
+	return false;
+}
+
+void
+dispatch_free(struct dispatch *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t h = 0; h < d->hn; h++) {
+		if (d->hv[h].rc && d->hv[h].rc->state_free)
+			d->hv[h].rc->state_free(d->hv[h].state);
+		custom_free(d->hv[h].cu);
+	}
+	for (size_t i = 0; i < d->rn; i++)
+		free(d->rv[i].name);
+	free(d->hv);
+	free(d->rv);
+	free(d->tab);
+	free(d->cand);
+	free(d->scratch);
+	free(d->pool);
+	free(d);
+}
+
+void
+dispatch_names(struct sbuf *out)
+{
+	for (const struct recog *const *r = recog_builtin; *r; r++) {
+		sbuf_printf(out, "%s: %s (programs:", (*r)->name, (*r)->what);
+		for (const char *const *p = (*r)->progs; *p; p++)
+			sbuf_printf(out, " %s", *p);
+		sbuf_adds(out, ")\n");
+	}
+}

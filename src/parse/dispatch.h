@@ -1,0 +1,68 @@
+/*
+ * dispatch - hand each log line to the recognisers registered for its
+ * program name.
+ *
+ * The program name decides first: a Dovecot recogniser never sees a
+ * Postfix line, however much the Postfix line looks like Dovecot's.
+ * Lines of programs nobody registered for cost one hash lookup.
+ */
+#ifndef POPAUTH_DISPATCH_H
+#define POPAUTH_DISPATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../lib/sbuf.h"
+#include "../policy/event.h"
+#include "header.h"
+
+struct dispatch;
+
+/*
+ * dispatch_new - a dispatcher for the built-in recognisers named in
+ * `enabled' (NULL-terminated; NULL = all built-ins).  An unknown name
+ * gives NULL and *err, a malloc'd message the caller frees.
+ */
+struct dispatch *dispatch_new(const char *const *enabled, char **err);
+
+/*
+ * dispatch_add_custom - add an admin pattern from the config, one per
+ * call:
+ *	"<kind> <program> /<PCRE2 regex>/[flags]"
+ *	e.g.  login mypopd /^LOGIN (?<user>\S+) from (?<ip>\S+)$/
+ * kind is an event kind name ("login"); program an exact program name,
+ * a prefix ending in '*', or "*" for all programs; flags any of i, m,
+ * s, x.  The regex is matched against the message (what follows
+ * "prog[pid]: ").  Named groups: ip (required, parsed with
+ * ipaddr_parse), user, domain, host, proto (pop3 | imap); no others.
+ * Compiled with PCRE2 JIT when available.  Returns false and *err (a
+ * malloc'd message naming what is wrong) on a bad spec.
+ */
+bool dispatch_add_custom(struct dispatch *d, const char *spec, char **err);
+
+/*
+ * dispatch_line - run the recognisers registered for ll->prog; true
+ * with *ev filled in (ev->recog is the recogniser's name, "custom" for a
+ * custom pattern; ev->time is NOT set - the caller does that).  Spans in
+ * *ev point into ll's line.  Does not allocate.
+ */
+bool
+dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev);
+
+void dispatch_free(struct dispatch *d);
+
+/* dispatch_names - for docs and --help: one line per built-in
+ * recogniser, "name: what it reads (programs ...)" */
+void dispatch_names(struct sbuf *out);
+
+/*
+ * dispatch_prog_key - the name a program is registered under: a leading
+ * path is dropped ("/usr/sbin/ipop3d" -> "ipop3d") and Postfix names
+ * lose their instance and service ("postfix-in/smtpd",
+ * "postfix/submission/smtpd" -> "postfix/smtpd").  The result points
+ * into prog or into buf; SPAN_NONE if it does not fit in bufsize.
+ */
+#define DISPATCH_KEYMAX 64
+struct span dispatch_prog_key(struct span prog, char *buf, size_t bufsize);
+
+#endif

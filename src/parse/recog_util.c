@@ -1,0 +1,289 @@
+/*
+ * recog_util - span scanning and the two-line connection cache.
+ *
+ * DESCRIPTION
+ *	The scanning helpers are memchr/memrchr + memcmp loops over
+ *	(pointer, length) text.  ru_find and ru_rfind let a recogniser pick the first or the
+ *	last occurrence of a server's fixed text, which is how fields are
+ *	taken from the side of the line that the attacker cannot reach.
+ *
+ *	The connection cache maps (program, host, pid) to the client
+ *	address logged on a process's connect line.  It is a fixed array of
+ *	RU_CONN_SETS sets of RU_CONN_WAYS entries, indexed by an FNV-1a hash
+ *	of the key; the key bytes are stored and compared, so a hash
+ *	collision can never hand one process's address to another.
+ *
+ * SECURITY
+ *	All input is log text.  Keys longer than RU_CONN_KEYMAX are not
+ *	stored (no event rather than a truncated, ambiguous key).  Memory is
+ *	fixed at ru_conn_new(); an attacker opening connections can only
+ *	evict entries, which loses a login event, never invents one.
+ *
+ * DIAGNOSTICS
+ *	None; callers decide what a miss means.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/mem.h"
+
+#include "recog_util.h"
+
+const char *
+ru_findn(struct span s, const char *lit, size_t n)
+{
+	const char *p = s.p, *last;
+
+	if (n == 0 || s.n < n)
+		return NULL;
+	/* candidates are the places of lit's first byte (memmem's setup
+	 * costs more than this on a log line's few hundred bytes) */
+	last = s.p + s.n - n;
+	while (p <= last &&
+	    (p = memchr(p, lit[0], (size_t)(last - p) + 1)) != NULL) {
+		if (memcmp(p, lit, n) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+const char *
+ru_rfindn(struct span s, const char *lit, size_t n)
+{
+	size_t len;
+	const char *p;
+
+	if (n == 0 || s.n < n)
+		return NULL;
+	/* candidates are the places of lit's first byte, from the right */
+	len = s.n - n + 1;
+	while (len > 0 && (p = memrchr(s.p, lit[0], len)) != NULL) {
+		if (memcmp(p, lit, n) == 0)
+			return p;
+		len = (size_t)(p - s.p);
+	}
+	return NULL;
+}
+
+const char *
+ru_rchr(struct span s, char c)
+{
+	return s.n ? memrchr(s.p, c, s.n) : NULL;
+}
+
+bool
+ru_digits(struct span s)
+{
+	if (s.n == 0)
+		return false;
+	for (size_t i = 0; i < s.n; i++)
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return false;
+	return true;
+}
+
+/* lower - ASCII tolower without locale */
+static inline char
+lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+bool
+ru_eqi(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (s.n != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower(s.p[i]) != lower(lit[i]))
+			return false;
+	return true;
+}
+
+bool
+ru_has(struct span s, char c)
+{
+	return s.n && memchr(s.p, c, s.n) != NULL;
+}
+
+bool
+ru_ip(struct ipaddr *ip, struct span s)
+{
+	/* ipaddr_parse also takes "[ip]" and "IPv6:ip"; here the field
+	 * bounds are exact, so neither may appear */
+	if (s.n == 0 || s.p[0] == '[' || s.p[0] == 'I' || s.p[0] == 'i') {
+		memset(ip, 0, sizeof(*ip));
+		return false;
+	}
+	return ipaddr_parse(ip, s.p, s.n);
+}
+
+/* containsi - s contains lower-case lit, ignoring the case of s */
+static bool
+containsi(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	for (size_t i = 0; i + n <= s.n; i++) {
+		size_t j = 0;
+		while (j < n && lower(s.p[i + j]) == lit[j])
+			j++;
+		if (j == n)
+			return true;
+	}
+	return false;
+}
+
+enum event_proto
+ru_proto_of(struct span name)
+{
+	if (containsi(name, "pop"))
+		return PROTO_POP3;
+	if (containsi(name, "imap"))
+		return PROTO_IMAP;
+	return PROTO_UNKNOWN;
+}
+
+void
+ru_login(struct event *ev, const struct ipaddr *ip, enum event_proto proto,
+    struct span user)
+{
+	ev->kind = EVENT_LOGIN;
+	ev->ip = *ip;
+	ev->proto = proto;
+	ev->user = user;
+}
+
+struct conn_entry {
+	uint64_t hash;
+	uint64_t stamp; /* 0 = free; else insertion order */
+	int64_t time;
+	bool has_time;
+	uint8_t klen;
+	char key[RU_CONN_KEYMAX];
+	struct ipaddr ip;
+};
+
+struct ru_conn {
+	uint64_t clock;
+	struct conn_entry e[RU_CONN_SETS][RU_CONN_WAYS];
+};
+
+struct ru_conn *
+ru_conn_new(void)
+{
+	return xcalloc(1, sizeof(struct ru_conn));
+}
+
+void
+ru_conn_free(struct ru_conn *c)
+{
+	free(c);
+}
+
+void *
+ru_state_new(void)
+{
+	return ru_conn_new();
+}
+
+void
+ru_state_free(void *state)
+{
+	ru_conn_free(state);
+}
+
+/* conn_key - "prog\0host\0pid" into key; its length, or 0 if the line
+ * has no pid or the key does not fit */
+static size_t
+conn_key(const struct logline *ll, char key[RU_CONN_KEYMAX])
+{
+	size_t n = ll->prog.n + 1 + ll->host.n + 1 + ll->pid.n;
+
+	if (ll->pid.n == 0 || n > RU_CONN_KEYMAX)
+		return 0;
+	memcpy(key, ll->prog.p, ll->prog.n);
+	key[ll->prog.n] = 0;
+	if (ll->host.n)
+		memcpy(key + ll->prog.n + 1, ll->host.p, ll->host.n);
+	key[ll->prog.n + 1 + ll->host.n] = 0;
+	memcpy(key + ll->prog.n + 2 + ll->host.n, ll->pid.p, ll->pid.n);
+	return n;
+}
+
+/* conn_hash - FNV-1a over the key bytes */
+static uint64_t
+conn_hash(const char *k, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)k[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* conn_lookup - the entry holding key in its set, or NULL */
+static struct conn_entry *
+conn_lookup(struct ru_conn *c, const char *key, size_t n, uint64_t h)
+{
+	struct conn_entry *set = c->e[h % RU_CONN_SETS];
+
+	for (int w = 0; w < RU_CONN_WAYS; w++)
+		if (set[w].stamp && set[w].hash == h && set[w].klen == n &&
+		    memcmp(set[w].key, key, n) == 0)
+			return &set[w];
+	return NULL;
+}
+
+void
+ru_conn_put(
+    struct ru_conn *c, const struct logline *ll, const struct ipaddr *ip)
+{
+	char key[RU_CONN_KEYMAX];
+	size_t n = conn_key(ll, key);
+	uint64_t h;
+	struct conn_entry *e;
+
+	if (n == 0)
+		return;
+	h = conn_hash(key, n);
+	e = conn_lookup(c, key, n, h);
+	if (e == NULL) {
+		/* a free way, else the one stored longest ago */
+		struct conn_entry *set = c->e[h % RU_CONN_SETS];
+		e = &set[0];
+		for (int w = 1; w < RU_CONN_WAYS && e->stamp; w++)
+			if (set[w].stamp < e->stamp)
+				e = &set[w];
+	}
+	e->hash = h;
+	e->stamp = ++c->clock;
+	e->time = ll->time;
+	e->has_time = ll->has_time;
+	e->klen = (uint8_t)n;
+	memcpy(e->key, key, n);
+	e->ip = *ip;
+}
+
+bool
+ru_conn_take(struct ru_conn *c, const struct logline *ll, struct ipaddr *ip)
+{
+	char key[RU_CONN_KEYMAX];
+	size_t n = conn_key(ll, key);
+	struct conn_entry *e;
+	bool fresh;
+
+	if (n == 0 || (e = conn_lookup(c, key, n, conn_hash(key, n))) == NULL)
+		return false;
+	fresh = !e->has_time || !ll->has_time ||
+	    (ll->time >= e->time && ll->time - e->time <= RU_CONN_MAXAGE);
+	*ip = e->ip;
+	e->stamp = 0;
+	return fresh;
+}

@@ -1,0 +1,52 @@
+/*
+ * actions - what the policy engine asks the outside world to do.
+ *
+ * The engine never does I/O.  It appends actions here - "store this
+ * login row", "drop this IP's rows", "the relay map changed", "log this
+ * line" - and the daemon (or a test) carries them out.  Strings belong to
+ * the action list and live until actions_reset().
+ */
+#ifndef POPAUTH_ACTIONS_H
+#define POPAUTH_ACTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/ipaddr.h"
+#include "../lib/msg.h"
+
+enum action_kind {
+	ACT_LOG, /* level, text */
+	ACT_RELAY_PUT, /* ip, text = user, first, last, count: store the row */
+	ACT_RELAY_DROP, /* ip: the lease ended, forget its rows */
+	ACT_RELAY_MAP, /* the set of relay IPs changed: rewrite the map */
+};
+
+struct action {
+	enum action_kind kind;
+	enum msg_level level;
+	struct ipaddr ip;
+	const char *text;
+	int64_t first, last;
+	uint32_t count;
+};
+
+struct actions {
+	struct action *v;
+	size_t n, cap;
+	char **strs;
+	size_t nstrs, capstrs;
+};
+
+void actions_init(struct actions *a);
+void actions_reset(struct actions *a);
+void actions_free(struct actions *a);
+struct action *actions_add(struct actions *a, enum action_kind kind);
+/* actions_str - copy n bytes into the list's own memory */
+const char *actions_str(struct actions *a, const char *s, size_t n);
+void actions_log(struct actions *a, enum msg_level level, const char *fmt, ...)
+    PRINTF_LIKE(3, 4);
+/* actions_count - how many actions of this kind are in the list */
+size_t actions_count(const struct actions *a, enum action_kind kind);
+
+#endif

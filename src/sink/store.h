@@ -1,0 +1,64 @@
+/*
+ * store - popauth's state on disk: an SQLite database in WAL mode.
+ *
+ * The in-memory state is authoritative while the daemon runs; the store
+ * is written behind it.  Changes accumulate in one open transaction that
+ * the daemon commits at least every second (and at exit), together with
+ * the position of every log source, so that after kill -9 the state and
+ * the positions agree: lines whose effects were lost are read again,
+ * lines whose effects were kept are not.
+ *
+ * A file that is not a popauth state database (not SQLite, another
+ * application's database, a newer schema, corrupt) is refused with a
+ * clear error and never written to.
+ */
+#ifndef POPAUTH_STORE_H
+#define POPAUTH_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../lib/ipaddr.h"
+#include "../source/source.h"
+
+struct store;
+
+#define STORE_FILE "popauth.db"
+
+/*
+ * store_open - open (and with `create', create) DIR/popauth.db.  Returns
+ * NULL and a message in *err (caller frees) when it cannot or must not be
+ * used.  `readonly' opens for reading only (list/show commands).
+ */
+struct store *
+store_open(const char *dir, bool create, bool readonly, char **err);
+void store_close(struct store *st);
+const char *store_path(const struct store *st);
+
+/* store_commit - commit the open transaction, if any; -1 on failure (the
+ * failure is logged and the next commit rewrites everything: see
+ * store_needs_resync) */
+int store_commit(struct store *st);
+/* store_dirty - changes wait for a commit */
+bool store_dirty(const struct store *st);
+/* store_needs_resync - a commit failed: the caller should hand the whole
+ * state over again (store_relay_clear + puts) */
+bool store_needs_resync(const struct store *st);
+
+/* relay leases */
+void store_relay_put(struct store *st, const struct ipaddr *ip,
+    const char *user, int64_t first, int64_t last, uint32_t count);
+void store_relay_drop(struct store *st, const struct ipaddr *ip);
+void store_relay_clear(struct store *st);
+typedef void store_relay_fn(void *arg, const struct ipaddr *ip,
+    const char *user, int64_t first, int64_t last, uint32_t count);
+/* store_relay_load - call fn for every stored row; -1 on a read error */
+int store_relay_load(struct store *st, store_relay_fn *fn, void *arg);
+
+/* log source positions */
+void
+store_pos_put(struct store *st, const char *spec, const struct source_pos *pos);
+/* store_pos_get - false if none saved */
+bool store_pos_get(struct store *st, const char *spec, struct source_pos *pos);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * test_store - the SQLite state: round trip, crash safety of the
+ * transaction, refusal of foreign, corrupt and newer files.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/ipaddr.h"
+#include "sink/store.h"
+#include "tlib.h"
+
+struct row {
+	char ip[64];
+	char user[64];
+	long long first, last;
+	unsigned count;
+};
+
+struct rows {
+	struct row v[16];
+	int n;
+};
+
+static void
+collect(void *arg, const struct ipaddr *ip, const char *user, int64_t first,
+    int64_t last, uint32_t count)
+{
+	struct rows *r = arg;
+
+	if (r->n == 16)
+		return;
+	struct row *w = &r->v[r->n++];
+	snprintf(w->ip, sizeof(w->ip), "%s", ipaddr_str(ip));
+	snprintf(w->user, sizeof(w->user), "%s", user);
+	w->first = first;
+	w->last = last;
+	w->count = count;
+}
+
+static struct ipaddr
+ip(const char *s)
+{
+	struct ipaddr a;
+
+	ipaddr_parse(&a, s, strlen(s));
+	return a;
+}
+
+static char *
+subdir(const char *name)
+{
+	static char path[4][512];
+	static int n;
+	char *p = path[n++ % 4];
+
+	snprintf(p, 512, "%s/%s", t_tmpdir(), name);
+	return p;
+}
+
+static void
+test_roundtrip(void)
+{
+	char *dir = subdir("rt"), *err = NULL;
+	struct store *st = store_open(dir, true, false, &err);
+	struct ipaddr a = ip("192.0.2.10"), b = ip("2001:db8::1");
+	struct source_pos pos = {1, 2, 300, 0xdeadbeefcafeULL, "cur;s=1"}, got;
+	struct rows rows = {0};
+
+	T_OK(st != NULL);
+	if (st == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return;
+	}
+	store_relay_put(st, &a, "alice", 100, 200, 2);
+	store_relay_put(st, &a, "bob's \"name\"; DROP TABLE x", 150, 150, 1);
+	store_relay_put(st, &b, "carol", 10, 20, 1);
+	store_relay_put(st, &a, "alice", 100, 300, 3); /* replaces */
+	store_pos_put(st, "file:/var/log/mail.log", &pos);
+	T_OK(store_dirty(st));
+	T_EQ_INT(store_commit(st), 0);
+	T_OK(!store_dirty(st));
+	store_relay_drop(st, &b);
+	store_close(st); /* commits */
+
+	st = store_open(dir, true, false, &err);
+	T_OK(st != NULL);
+	T_EQ_INT(store_relay_load(st, collect, &rows), 0);
+	T_EQ_INT(rows.n, 2);
+	for (int i = 0; i < rows.n; i++) {
+		T_EQ_STR(rows.v[i].ip, "192.0.2.10");
+		if (strcmp(rows.v[i].user, "alice") == 0)
+			T_OK(rows.v[i].last == 300 && rows.v[i].count == 3);
+		else
+			T_EQ_STR(
+			    rows.v[i].user, "bob's \"name\"; DROP TABLE x");
+	}
+	T_OK(store_pos_get(st, "file:/var/log/mail.log", &got));
+	T_EQ_INT(got.offset, 300);
+	T_OK(got.fingerprint == 0xdeadbeefcafeULL);
+	T_EQ_STR(got.cursor, "cur;s=1");
+	T_OK(!store_pos_get(st, "file:/other", &got));
+	store_close(st);
+
+	/* read-only open sees the same */
+	st = store_open(dir, false, true, &err);
+	T_OK(st != NULL);
+	memset(&rows, 0, sizeof(rows));
+	T_EQ_INT(store_relay_load(st, collect, &rows), 0);
+	T_EQ_INT(rows.n, 2);
+	store_close(st);
+}
+
+/* a process killed (-9) with an open transaction loses only that one */
+static void
+test_kill9(void)
+{
+	char *dir = subdir("k9"), *err = NULL;
+	struct ipaddr a = ip("192.0.2.1"), b = ip("192.0.2.2");
+	struct rows rows = {0};
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct store *st = store_open(dir, true, false, &err);
+		if (st == NULL)
+			_exit(3);
+		store_relay_put(st, &a, "committed", 1, 1, 1);
+		store_commit(st);
+		store_relay_put(st, &b, "uncommitted", 1, 1, 1);
+		kill(getpid(), SIGKILL);
+		_exit(4);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	T_OK(WIFSIGNALED(status));
+	struct store *st = store_open(dir, true, false, &err);
+	T_OK(st != NULL);
+	if (st == NULL)
+		return;
+	store_relay_load(st, collect, &rows);
+	T_EQ_INT(rows.n, 1);
+	T_EQ_STR(rows.v[0].user, "committed");
+	store_close(st);
+}
+
+/* files that are not ours are refused and left as they were */
+static void
+test_refusals(void)
+{
+	char *err = NULL, path[600];
+	struct stat before, after;
+	sqlite3 *db;
+
+	/* not SQLite */
+	char *dir = subdir("junk");
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/popauth.db", dir);
+	t_write_file(path, "this is not a database, but it is precious\n");
+	stat(path, &before);
+	T_OK(store_open(dir, true, false, &err) == NULL);
+	T_OK(err && strstr(err, "not an SQLite database") &&
+	    strstr(err, "refusing"));
+	free(err);
+	err = NULL;
+	stat(path, &after);
+	T_EQ_INT(after.st_size, before.st_size);
+	T_EQ_INT(after.st_mtime, before.st_mtime);
+
+	/* another application's SQLite database */
+	dir = subdir("foreign");
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/popauth.db", dir);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (42);", NULL,
+	    NULL, NULL);
+	sqlite3_close(db);
+	T_OK(store_open(dir, true, false, &err) == NULL);
+	T_OK(err && strstr(err, "another application"));
+	free(err);
+	err = NULL;
+	sqlite3_open(path, &db);
+	sqlite3_stmt *s;
+	sqlite3_prepare_v2(db, "SELECT x FROM t", -1, &s, NULL);
+	T_EQ_INT(sqlite3_step(s), SQLITE_ROW);
+	T_EQ_INT(sqlite3_column_int(s, 0), 42);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+
+	/* written by a newer popauth */
+	dir = subdir("newer");
+	struct store *st = store_open(dir, true, false, &err);
+	store_close(st);
+	snprintf(path, sizeof(path), "%s/popauth.db", dir);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(db);
+	T_OK(store_open(dir, true, false, &err) == NULL);
+	T_OK(err && strstr(err, "newer popauth"));
+	free(err);
+	err = NULL;
+
+	/* corrupt: a valid header, garbage pages */
+	dir = subdir("corrupt");
+	st = store_open(dir, true, false, &err);
+	struct ipaddr a = ip("192.0.2.3");
+	for (int i = 0; i < 500; i++) {
+		char u[32];
+		snprintf(u, sizeof(u), "user%d", i);
+		store_relay_put(st, &a, u, i, i, 1);
+	}
+	store_close(st);
+	snprintf(path, sizeof(path), "%s/popauth.db", dir);
+	/* fold the WAL in first, then damage page 2 onwards */
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	int fd = open(path, O_WRONLY);
+	char junk[8192];
+	memset(junk, 0xa5, sizeof(junk));
+	T_EQ_INT(pwrite(fd, junk, sizeof(junk), 4096), (long)sizeof(junk));
+	close(fd);
+	T_OK(store_open(dir, true, false, &err) == NULL);
+	T_OK(err != NULL);
+	if (err)
+		fprintf(stderr, "  (corrupt file refused: %s)\n", err);
+	free(err);
+	err = NULL;
+
+	/* a missing file is no error only when we may create it */
+	dir = subdir("missing");
+	T_OK(store_open(dir, false, true, &err) == NULL);
+	T_OK(err && strstr(err, "does not exist"));
+	free(err);
+}
+
+int
+main(void)
+{
+	t_msg_capture();
+	test_roundtrip();
+	test_kill9();
+	test_refusals();
+	return t_done();
+}
