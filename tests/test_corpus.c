@@ -101,6 +101,7 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* main - run the tests; exit status is the verdict */
 int
 main(void)
 {

@@ -365,6 +365,7 @@ test_names(void)
 	sbuf_free(&b);
 }
 
+/* main - run the tests; exit status is the verdict */
 int
 main(void)
 {

@@ -734,6 +734,7 @@ test_util(void)
 	T_EQ_INT(ru_proto_of(SPAN_LIT("sieve")), PROTO_UNKNOWN);
 }
 
+/* main - run the tests; exit status is the verdict */
 int
 main(void)
 {

@@ -143,6 +143,8 @@ app_open(
 		msg_fatal("%s", err);
 	policy_init(&app->pol, &pc);
 	actions_init(&app->act);
+	/* messages nobody will see are not even formatted */
+	app->act.min_level = msg_get_level();
 	if (store_relay_load(app->store, restore_row, app) < 0)
 		msg_fatal(
 		    "cannot read the state from %s", store_path(app->store));
@@ -169,11 +171,13 @@ app_apply(struct app *app)
 			msg_log(a->level, "%s", a->text);
 			break;
 		case ACT_RELAY_PUT:
-			store_relay_put(app->store, &a->ip, a->text, a->first,
-			    a->last, a->count);
+			if (!app->store_deferred)
+				store_relay_put(app->store, &a->ip, a->text,
+				    a->first, a->last, a->count);
 			break;
 		case ACT_RELAY_DROP:
-			store_relay_drop(app->store, &a->ip);
+			if (!app->store_deferred)
+				store_relay_drop(app->store, &a->ip);
 			break;
 		case ACT_RELAY_MAP:
 			if (app->loop)
@@ -203,7 +207,7 @@ app_resync(struct app *app)
 void
 app_close(struct app *app)
 {
-	if (store_needs_resync(app->store))
+	if (app->store_deferred || store_needs_resync(app->store))
 		app_resync(app);
 	store_commit(app->store);
 	if (app->relay_touched || accessmap_pending(app->relay_map))

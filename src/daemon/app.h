@@ -37,6 +37,8 @@ struct app {
 	struct parser parser;
 	struct accessmap *relay_map;
 	bool relay_touched; /* a map change not handed to the map yet */
+	bool store_deferred; /* replay: write the final state at the end,
+	                      * not every intermediate row */
 	struct loop *loop; /* the daemon's; NULL in replay */
 };
 

@@ -349,6 +349,7 @@ reload(struct daemon *d)
 	app_setup_log(cfg);
 	if (d->cli->verbose)
 		msg_set_level(MSG_DEBUG);
+	d->app.act.min_level = msg_get_level();
 	struct policy_cfg pc = app_policy_cfg(cfg);
 	policy_configure(&d->app.pol, &pc);
 	dispatch_free(d->app.disp);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,9 @@
 #include "replay.h"
 
 #define REPLAY_BUF (1024 * 1024)
+/* files are mapped this much at a time: no copy into a buffer, and the
+ * pages leave the process again once read (bounded RSS) */
+#define REPLAY_WINDOW (8 * 1024 * 1024)
 
 struct replay {
 	struct app app;
@@ -140,6 +144,44 @@ replay_fd(struct replay *r, int fd)
 	return 0;
 }
 
+/* replay_mapped - a regular file through mapped windows */
+static int
+replay_mapped(struct replay *r, int fd, uint64_t size)
+{
+	struct linereader lr;
+	uint64_t off = 0, page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	lr_init(&lr, 0, LR_DEFAULT_MAX_LINE);
+	r->lineno = 0;
+	while (off < size) {
+		uint64_t base = off & ~(page - 1), delta = off - base;
+		size_t wlen = size - base < REPLAY_WINDOW
+		    ? (size_t)(size - base)
+		    : REPLAY_WINDOW;
+		const char *p = mmap(NULL, wlen, PROT_READ,
+		    MAP_PRIVATE | MAP_POPULATE, fd, (off_t)base);
+		if (p == MAP_FAILED) {
+			msg_error("%s: mmap: %s", r->name, strerror(errno));
+			lr_free(&lr);
+			return -1;
+		}
+		size_t used = lr_scan(&lr, p + delta, wlen - delta, on_line, r);
+		if (base + wlen == size)
+			lr_finish(&lr, p + delta + used, wlen - delta - used,
+			    on_line, r);
+		keep_last(r);
+		munmap((void *)p, wlen);
+		if (base + wlen == size)
+			break;
+		off += used;
+		r->done = off;
+		if (r->tty)
+			progress(r, false);
+	}
+	lr_free(&lr);
+	return 0;
+}
+
 static int
 replay_file(struct replay *r, const char *path)
 {
@@ -158,8 +200,8 @@ replay_file(struct replay *r, const char *path)
 		msg_error("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		msg_error("%s: not a regular file", path);
+	if (fstat(fd, &sb) < 0) {
+		msg_error("%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -172,12 +214,14 @@ replay_file(struct replay *r, const char *path)
 		close(fd);
 		return -1;
 	}
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	r->size = (uint64_t)sb.st_size;
+	r->size = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
 	r->done = 0;
 	/* RFC 3164 stamps have no year: no line is newer than the file */
 	parser_set_ref(&r->app.parser, (int64_t)sb.st_mtime);
-	rc = replay_fd(r, fd);
+	if (S_ISREG(sb.st_mode) && sb.st_size > 0)
+		rc = replay_mapped(r, fd, (uint64_t)sb.st_size);
+	else
+		rc = replay_fd(r, fd); /* a FIFO, a device */
 	close(fd);
 	if (r->tty)
 		progress(r, true);
@@ -232,9 +276,10 @@ replay_main(const struct cli *cli, int argc, char **argv)
 	cfg = app_load_config(cli);
 	/* a replay talks to whoever started it, not to syslog */
 	msg_open("popauth", MSG_DEST_STDERR, NULL);
-	msg_set_level(
-	    cli->verbose ? MSG_DEBUG : msg_level_parse(cfg->log_level));
+	/* what it grants and expires is in the summary; -v shows each */
+	msg_set_level(cli->verbose ? MSG_DEBUG : MSG_WARN);
 	app_open(&r->app, cli, cfg, 0);
+	r->app.store_deferred = true;
 	r->tty = isatty(2);
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	for (int i = 0; i < argc; i++)
@@ -249,6 +294,8 @@ replay_main(const struct cli *cli, int argc, char **argv)
 		policy_tick(&r->app.pol, r->now, &r->app.act);
 		app_apply(&r->app);
 	}
+	/* the map equals the state afterwards, whatever it was before */
+	r->app.relay_touched = true;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	summary(r, elapsed(&r->t0, &t1));
 	app_close(&r->app);

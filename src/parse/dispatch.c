@@ -144,6 +144,7 @@ name_hash(uint64_t seed, const char *p, size_t n)
 	return (uint32_t)(h ^ (h >> 29));
 }
 
+/* dispatch_prog_key - the registration key of a program name */
 struct span
 dispatch_prog_key(struct span prog, char *buf, size_t bufsize)
 {
@@ -182,14 +183,15 @@ reg_covers(const struct reg *r, struct span k)
  * (room for d->hn); their number.  prefix_only: k is not registered
  * exactly, so only the prefix registrations need a look. */
 static size_t
-candidates(const struct dispatch *d, struct span k, bool prefix_only,
-    uint16_t *out)
+candidates(
+    const struct dispatch *d, struct span k, bool prefix_only, uint16_t *out)
 {
 	size_t n = 0;
 
 	for (size_t h = 0; h < d->hn; h++)
 		for (size_t i = 0; i < d->rn; i++)
-			if (d->rv[i].h == h && (!prefix_only || d->rv[i].prefix) &&
+			if (d->rv[i].h == h &&
+			    (!prefix_only || d->rv[i].prefix) &&
 			    reg_covers(&d->rv[i], k)) {
 				out[n++] = (uint16_t)h;
 				break;
@@ -300,8 +302,8 @@ lookup(struct dispatch *d, struct span prog, size_t *n)
 	}
 	/* the key may be registered exactly ("/usr/sbin/ipop3d") */
 	ks = k.p == prog.p && k.n == prog.n
-		 ? s
-		 : table_find(d, k, name_hash(d->seed, k.p, k.n));
+	    ? s
+	    : table_find(d, k, name_hash(d->seed, k.p, k.n));
 	learn = d->nlearned < DISPATCH_LEARN && prog.n <= DISPATCH_KEYMAX &&
 	    d->poolused + prog.n <= d->poolcap;
 	if (ks->key != NULL) {
@@ -374,6 +376,7 @@ known_names(struct sbuf *b)
 		    b, "%s%s", r == recog_builtin ? "" : ", ", (*r)->name);
 }
 
+/* dispatch_new - a dispatcher for the enabled built-in recognisers */
 struct dispatch *
 dispatch_new(const char *const *enabled, char **err)
 {
@@ -475,6 +478,7 @@ token(const char **p)
 	return ru_span(s, e);
 }
 
+/* dispatch_add_custom - compile and register one admin pattern */
 bool
 dispatch_add_custom(struct dispatch *d, const char *spec, char **err)
 {
@@ -641,6 +645,7 @@ solaris_msgid(struct span *m)
 	return true;
 }
 
+/* dispatch_line - run the handlers of ll's program */
 bool
 dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
 {
@@ -670,6 +675,7 @@ dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
 	return false;
 }
 
+/* dispatch_free - release a dispatcher and its recogniser states */
 void
 dispatch_free(struct dispatch *d)
 {
@@ -691,6 +697,7 @@ dispatch_free(struct dispatch *d)
 	free(d);
 }
 
+/* dispatch_names - the help text listing the built-in recognisers */
 void
 dispatch_names(struct sbuf *out)
 {

@@ -20,6 +20,9 @@
  */
 #include <string.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "header.h"
 
@@ -29,6 +32,57 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* bytes that can end a program token */
+static const unsigned char prog_stop[256] = {[' '] = 1, ['['] = 1, [':'] = 1};
+
+/*
+ * scan_stop - index of the first ' ', '[' or ':' in p[i..n), or n.  This
+ * runs on every line, and the end of a program name is a branch the CPU
+ * cannot predict, so 16 bytes are compared at a time where the line is
+ * long enough (it always is: the message follows).
+ */
+static inline size_t
+scan_stop(const char *p, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(' '), br = _mm_set1_epi8('['),
+		      co = _mm_set1_epi8(':');
+	while (i + 16 <= n) {
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, br)),
+		    _mm_cmpeq_epi8(v, co)));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < n && !prog_stop[(unsigned char)p[i]])
+		i++;
+	return i;
+}
+
+/* scan_blank - index of the first ' ' in p[i..n), or n */
+static inline size_t
+scan_blank(const char *p, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(' ');
+	while (i + 16 <= n) {
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < n && p[i] != ' ')
+		i++;
+	return i;
+}
+
 /* split_program - "prog[pid]:" or "prog:" at p[0..n); returns the length
  * of the token including the colon, or 0 */
 static size_t
@@ -36,10 +90,16 @@ split_program(struct logline *ll, const char *p, size_t n)
 {
 	size_t i = 0;
 
-	while (i < n && p[i] != ' ' && p[i] != '[' &&
-	    !(p[i] == ':' && (i + 1 == n || p[i + 1] == ' ')))
-		i++;
-	if (i == 0 || i == n)
+	for (;;) {
+		i = scan_stop(p, i, n);
+		/* a colon inside the name ("imap(a:b)"): only ": " ends it */
+		if (i + 1 < n && p[i] == ':' && p[i + 1] != ' ') {
+			i++;
+			continue;
+		}
+		break;
+	}
+	if (i == 0 || i == n || p[i] == ' ')
 		return 0;
 	ll->prog = (struct span){p, i};
 	if (p[i] == '[') {
@@ -62,8 +122,11 @@ header_split(struct logline *ll, const char *p, size_t n)
 	const char *end = p + n, *q;
 	size_t k;
 
-	memset(ll, 0, sizeof(*ll));
+	/* no memset: this runs for every line; set each field once */
 	ll->line = (struct span){p, n};
+	ll->host = ll->pid = ll->prog = ll->msg = SPAN_NONE;
+	ll->time = 0;
+	ll->has_time = false;
 	/* a leading "<pri>", as some FIFO templates write it */
 	if (n > 3 && p[0] == '<') {
 		size_t i = 1;
@@ -91,14 +154,17 @@ header_split(struct logline *ll, const char *p, size_t n)
 		ll->tskind = TS_ISO;
 		q = e + 1;
 	} else {
+		ll->ts = SPAN_NONE;
+		ll->tskind = TS_NONE;
 		return false;
 	}
 	/* first token: the host, or the program in Dovecot's own log */
-	const char *t = memchr(q, ' ', (size_t)(end - q));
-	if (t == NULL || t == q)
+	size_t tk = scan_blank(q, 0, (size_t)(end - q));
+	if (tk == 0 || q + tk == end)
 		return false;
+	const char *t = q + tk;
 	if (t[-1] == ':') {
-		k = split_program(ll, q, (size_t)(t - q));
+		k = split_program(ll, q, (size_t)(t - q) + 1);
 		if (k != (size_t)(t - q))
 			return false;
 		q = t;
@@ -207,9 +273,19 @@ parse_bsd(struct tsctx *ctx, const char *p, int64_t *out)
 	s = num2(p + 13);
 	if (d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
 		return false;
-	localtime_r(&ref, &rtm);
-	/* the latest candidate year that is not in the future */
-	for (int y = rtm.tm_year + 1900 + 1; y >= rtm.tm_year + 1900 - 1; y--) {
+	if (ctx->ref_seen != ctx->ref || ctx->ref_year == 0) {
+		localtime_r(&ref, &rtm);
+		ctx->ref_year = rtm.tm_year + 1900;
+		ctx->ref_mon = rtm.tm_mon;
+		ctx->ref_seen = ctx->ref;
+	}
+	/*
+	 * The latest candidate year that is not in the future.  Next year
+	 * can only win for a January line read in December, so try it only
+	 * then: each try may cost a mktime.
+	 */
+	int y0 = ctx->ref_year + (mon == 0 && ctx->ref_mon == 11 ? 1 : 0);
+	for (int y = y0; y >= ctx->ref_year - 1; y--) {
 		if (d > days_in_month(y, mon))
 			continue;
 		int64_t t = local_epoch(ctx, y, mon, d, h, mi, s);

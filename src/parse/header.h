@@ -53,6 +53,9 @@ bool header_split(struct logline *ll, const char *p, size_t n);
 struct tsctx {
 	int64_t ref;
 	int64_t slack;
+	/* the reference's local year and month, for the ref they belong to */
+	int64_t ref_seen;
+	int ref_year, ref_mon;
 	/* cache: local time of the start of one hour */
 	int cache_key;
 	int64_t cache_epoch;

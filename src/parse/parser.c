@@ -79,7 +79,7 @@ parser_line(struct parser *pr, const char *p, size_t n,
 		ll->line.p = NULL;
 		return false;
 	}
-	memset(ev, 0, sizeof(*ev));
+	/* dispatch_line zeroes *ev for the lines it looks at */
 	if (!dispatch_line(pr->dispatch, ll, ev))
 		return false;
 	if (!header_time(&pr->ts, ll)) {

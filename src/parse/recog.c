@@ -37,6 +37,7 @@ const struct recog *const recog_builtin[] = {
     NULL,
 };
 
+/* recog_find - a built-in recogniser by name, or NULL */
 const struct recog *
 recog_find(const char *name)
 {

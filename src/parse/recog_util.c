@@ -30,6 +30,7 @@
 
 #include "recog_util.h"
 
+/* ru_findn - first occurrence of n bytes of lit in s */
 const char *
 ru_findn(struct span s, const char *lit, size_t n)
 {
@@ -49,6 +50,7 @@ ru_findn(struct span s, const char *lit, size_t n)
 	return NULL;
 }
 
+/* ru_rfindn - last occurrence of n bytes of lit in s */
 const char *
 ru_rfindn(struct span s, const char *lit, size_t n)
 {
@@ -67,12 +69,14 @@ ru_rfindn(struct span s, const char *lit, size_t n)
 	return NULL;
 }
 
+/* ru_rchr - last occurrence of byte c in s */
 const char *
 ru_rchr(struct span s, char c)
 {
 	return s.n ? memrchr(s.p, c, s.n) : NULL;
 }
 
+/* ru_digits - s is one or more ASCII digits */
 bool
 ru_digits(struct span s)
 {
@@ -91,6 +95,7 @@ lower(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 }
 
+/* ru_eqi - s equals lit, ignoring ASCII case */
 bool
 ru_eqi(struct span s, const char *lit)
 {
@@ -104,12 +109,14 @@ ru_eqi(struct span s, const char *lit)
 	return true;
 }
 
+/* ru_has - s contains byte c */
 bool
 ru_has(struct span s, char c)
 {
 	return s.n && memchr(s.p, c, s.n) != NULL;
 }
 
+/* ru_ip - parse exactly s as an address, no brackets or prefix */
 bool
 ru_ip(struct ipaddr *ip, struct span s)
 {
@@ -138,6 +145,7 @@ containsi(struct span s, const char *lit)
 	return false;
 }
 
+/* ru_proto_of - the protocol a program or protocol name says */
 enum event_proto
 ru_proto_of(struct span name)
 {
@@ -148,6 +156,7 @@ ru_proto_of(struct span name)
 	return PROTO_UNKNOWN;
 }
 
+/* ru_login - fill in a login event */
 void
 ru_login(struct event *ev, const struct ipaddr *ip, enum event_proto proto,
     struct span user)
@@ -173,24 +182,28 @@ struct ru_conn {
 	struct conn_entry e[RU_CONN_SETS][RU_CONN_WAYS];
 };
 
+/* ru_conn_new - an empty connection cache */
 struct ru_conn *
 ru_conn_new(void)
 {
 	return xcalloc(1, sizeof(struct ru_conn));
 }
 
+/* ru_conn_free - release a connection cache */
 void
 ru_conn_free(struct ru_conn *c)
 {
 	free(c);
 }
 
+/* ru_state_new - recog state_new callback: a connection cache */
 void *
 ru_state_new(void)
 {
 	return ru_conn_new();
 }
 
+/* ru_state_free - recog state_free callback */
 void
 ru_state_free(void *state)
 {
@@ -241,6 +254,7 @@ conn_lookup(struct ru_conn *c, const char *key, size_t n, uint64_t h)
 	return NULL;
 }
 
+/* ru_conn_put - remember the client address of the process that wrote ll */
 void
 ru_conn_put(
     struct ru_conn *c, const struct logline *ll, const struct ipaddr *ip)
@@ -271,6 +285,7 @@ ru_conn_put(
 	e->ip = *ip;
 }
 
+/* ru_conn_take - the address remembered for ll's process, used once */
 bool
 ru_conn_take(struct ru_conn *c, const struct logline *ll, struct ipaddr *ip)
 {

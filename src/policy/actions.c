@@ -19,6 +19,7 @@ actions_init(struct actions *a)
 void
 actions_reset(struct actions *a)
 {
+	/* min_level is a setting: it survives */
 	for (size_t i = 0; i < a->nstrs; i++)
 		free(a->strs[i]);
 	a->nstrs = 0;
@@ -73,6 +74,8 @@ actions_log(struct actions *a, enum msg_level level, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (level < a->min_level)
+		return;
 	/* most messages fit; format straight into the final string if not */
 	va_start(ap, fmt);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);

@@ -9,6 +9,7 @@
 #ifndef POPAUTH_ACTIONS_H
 #define POPAUTH_ACTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,8 @@ struct action {
 };
 
 struct actions {
+	enum msg_level min_level; /* actions_log below this is dropped
+	                           * unformatted (default MSG_DEBUG: none) */
 	struct action *v;
 	size_t n, cap;
 	char **strs;
@@ -46,6 +49,14 @@ struct action *actions_add(struct actions *a, enum action_kind kind);
 const char *actions_str(struct actions *a, const char *s, size_t n);
 void actions_log(struct actions *a, enum msg_level level, const char *fmt, ...)
     PRINTF_LIKE(3, 4);
+/* actions_want - would a message at this level be kept?  Check it
+ * before computing expensive message arguments. */
+static inline bool
+actions_want(const struct actions *a, enum msg_level level)
+{
+	return level >= a->min_level;
+}
+
 /* actions_count - how many actions of this kind are in the list */
 size_t actions_count(const struct actions *a, enum action_kind kind);
 

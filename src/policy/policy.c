@@ -61,9 +61,10 @@ login(
 	if (ev->proto != PROTO_UNKNOWN &&
 	    !(p->cfg.login_protos & POLICY_PROTO(ev->proto))) {
 		p->st.ignored++;
-		actions_log(out, MSG_DEBUG,
-		    "%s login from %s not counted (login_protocols)",
-		    event_proto_name(ev->proto), ipaddr_str(&ev->ip));
+		if (actions_want(out, MSG_DEBUG))
+			actions_log(out, MSG_DEBUG,
+			    "%s login from %s not counted (login_protocols)",
+			    event_proto_name(ev->proto), ipaddr_str(&ev->ip));
 		return;
 	}
 	/* vm-pop3d logs the virtual domain apart: the user is user@domain */
@@ -76,9 +77,12 @@ login(
 	} else {
 		user = xstrndup(ev->user.p ? ev->user.p : "", ev->user.n);
 	}
-	snprintf(how, sizeof(how), "%s via %s",
-	    ev->proto == PROTO_UNKNOWN ? "login" : event_proto_name(ev->proto),
-	    ev->recog ? ev->recog : "?");
+	how[0] = 0;
+	if (actions_want(out, MSG_INFO))
+		snprintf(how, sizeof(how), "%s via %s",
+		    ev->proto == PROTO_UNKNOWN ? "login"
+					       : event_proto_name(ev->proto),
+		    ev->recog ? ev->recog : "?");
 	relay_login(&p->relay, &ev->ip, user, how, ev->time, now, out);
 	free(user);
 }

@@ -149,11 +149,13 @@ relay_login(struct relay *r, const struct ipaddr *ip, const char *user,
 
 	if (end <= now && (rec == NULL || rec->end.key <= now)) {
 		r->st.stale++;
-		actions_log(out, MSG_DEBUG,
-		    "%s logged in from %s at %s (%s), but that lease ended at "
-		    "%s: no relay",
-		    escs(user), ipaddr_str(ip), time_str(t), how,
-		    time_str(end));
+		if (actions_want(out, MSG_DEBUG))
+			actions_log(out, MSG_DEBUG,
+			    "%s logged in from %s at %s (%s), but that lease "
+			    "ended at "
+			    "%s: no relay",
+			    escs(user), ipaddr_str(ip), time_str(t), how,
+			    time_str(end));
 		return;
 	}
 	if (rec == NULL) {
@@ -164,10 +166,12 @@ relay_login(struct relay *r, const struct ipaddr *ip, const char *user,
 		r->st.granted++;
 		put_row(out, rec, u);
 		actions_add(out, ACT_RELAY_MAP);
-		actions_log(out, MSG_INFO,
-		    "%s has authenticated a new relay session from %s (%s); "
-		    "relay allowed until %s",
-		    escs(user), ipaddr_str(ip), how, time_str(end));
+		if (actions_want(out, MSG_INFO))
+			actions_log(out, MSG_INFO,
+			    "%s has authenticated a new relay session from %s "
+			    "(%s); "
+			    "relay allowed until %s",
+			    escs(user), ipaddr_str(ip), how, time_str(end));
 		return;
 	}
 	r->st.refreshed++;
@@ -177,19 +181,25 @@ relay_login(struct relay *r, const struct ipaddr *ip, const char *user,
 		u->count++;
 		if (t > u->last)
 			u->last = t;
-		actions_log(out, MSG_INFO,
-		    "%s has refreshed authentication for a %s old relay "
-		    "session from %s x %u (%s); relay allowed until %s",
-		    escs(user), dur_fmt(t - u->first, age, sizeof(age)),
-		    ipaddr_str(ip), u->count, how, time_str(rec->end.key));
+		if (actions_want(out, MSG_INFO))
+			actions_log(out, MSG_INFO,
+			    "%s has refreshed authentication for a %s old "
+			    "relay "
+			    "session from %s x %u (%s); relay allowed until %s",
+			    escs(user), dur_fmt(t - u->first, age, sizeof(age)),
+			    ipaddr_str(ip), u->count, how,
+			    time_str(rec->end.key));
 	} else {
 		u = user_add(rec, user);
 		u->first = u->last = t;
 		u->count = 1;
-		actions_log(out, MSG_INFO,
-		    "%s has refreshed authentication for an existing relay "
-		    "session from %s (%s); relay allowed until %s",
-		    escs(user), ipaddr_str(ip), how, time_str(rec->end.key));
+		if (actions_want(out, MSG_INFO))
+			actions_log(out, MSG_INFO,
+			    "%s has refreshed authentication for an existing "
+			    "relay "
+			    "session from %s (%s); relay allowed until %s",
+			    escs(user), ipaddr_str(ip), how,
+			    time_str(rec->end.key));
 	}
 	put_row(out, rec, u);
 }
@@ -225,10 +235,12 @@ relay_expire(struct relay *r, int64_t now, struct actions *out)
 		for (uint32_t i = 1; i < rec->nusers; i++)
 			if (rec->users[i].last > latest->last)
 				latest = &rec->users[i];
-		actions_log(out, MSG_INFO,
-		    "relay session from %s has expired (last login %s by %s)",
-		    ipaddr_str(&rec->ip), time_str(latest->last),
-		    escs(latest->name));
+		if (actions_want(out, MSG_INFO))
+			actions_log(out, MSG_INFO,
+			    "relay session from %s has expired (last login %s "
+			    "by %s)",
+			    ipaddr_str(&rec->ip), time_str(latest->last),
+			    escs(latest->name));
 		struct action *a = actions_add(out, ACT_RELAY_DROP);
 		a->ip = rec->ip;
 		heap_remove(&r->expiry, top);

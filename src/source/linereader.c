@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "../lib/mem.h"
 #include "../lib/msg.h"
@@ -48,48 +51,135 @@ lr_pending(const struct linereader *lr)
 	return lr->end - lr->start;
 }
 
-/* deliver - hand out the complete lines in the buffer */
-static void
-deliver(struct linereader *lr, lr_line_fn *fn, void *arg)
+/* emit - one complete line of len bytes at p */
+static inline void
+emit(
+    struct linereader *lr, const char *p, size_t len, lr_line_fn *fn, void *arg)
 {
-	char *p = lr->buf + lr->start, *e = lr->buf + lr->end;
+	lr->consumed += len + 1;
+	if (lr->skipping) {
+		/* the tail of a line reported already */
+		lr->skipping = false;
+	} else if (len > lr->max_line) {
+		lr->lines++;
+		lr->oversized++;
+		fn(arg, NULL, len);
+	} else {
+		lr->lines++;
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		fn(arg, p, len);
+	}
+}
 
-	while (p < e) {
-		char *nl = memchr(p, '\n', (size_t)(e - p));
+#ifdef __SSE2__
+/* newlines64 - bit i set where p[i] is a newline, for 64 bytes */
+static inline uint64_t
+newlines64(const char *p)
+{
+	const __m128i nl = _mm_set1_epi8('\n');
+	uint64_t m = 0;
+
+	for (int k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128(
+		    (const __m128i *)(const void *)(p + 16 * k));
+		m |=
+		    (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))
+		    << (16 * k);
+	}
+	return m;
+}
+#endif
+
+/*
+ * scan - hand out the complete lines in base[0..len); returns the bytes
+ * used up: through the last newline, or all of them when an over-long
+ * line with no end in sight is dropped.  Newlines are found 64 bytes at a
+ * time as a bit mask (one memchr call per line costs more than the scan
+ * itself for lines of a hundred bytes).
+ */
+static size_t
+scan(struct linereader *lr, const char *base, size_t len, lr_line_fn *fn,
+    void *arg)
+{
+	size_t line = 0, pos = 0;
+
+#ifdef __SSE2__
+	for (; pos + 64 <= len; pos += 64) {
+		uint64_t m = newlines64(base + pos);
+		while (m) {
+			size_t nl = pos + (size_t)__builtin_ctzll(m);
+			m &= m - 1;
+			emit(lr, base + line, nl - line, fn, arg);
+			line = nl + 1;
+		}
+	}
+#endif
+	for (;;) {
+		const char *nl =
+		    pos < len ? memchr(base + pos, '\n', len - pos) : NULL;
 		if (nl == NULL)
 			break;
-		size_t len = (size_t)(nl - p);
-		lr->consumed += len + 1;
-		if (lr->skipping) {
-			/* the tail of a line reported already */
-			lr->skipping = false;
-		} else if (len > lr->max_line) {
-			lr->lines++;
-			lr->oversized++;
-			fn(arg, NULL, len);
-		} else {
-			lr->lines++;
-			if (len > 0 && p[len - 1] == '\r')
-				len--;
-			fn(arg, p, len);
-		}
-		p = nl + 1;
+		size_t at = (size_t)(nl - base);
+		emit(lr, base + line, at - line, fn, arg);
+		line = pos = at + 1;
 	}
-	lr->start = (size_t)(p - lr->buf);
-	if (lr->start == lr->end) {
-		lr->start = lr->end = 0;
-	} else if (lr->end - lr->start > lr->max_line) {
+	if (len - line > lr->max_line) {
 		/* an over-long line with no end in sight: report, drop */
-		size_t len = lr->end - lr->start;
-		lr->consumed += len;
+		size_t rest = len - line;
+		lr->consumed += rest;
 		if (!lr->skipping) {
 			lr->lines++;
 			lr->oversized++;
 			lr->skipping = true;
-			fn(arg, NULL, len);
+			fn(arg, NULL, rest);
 		}
-		lr->start = lr->end = 0;
+		line = len;
 	}
+	return line;
+}
+
+/* deliver - hand out the complete lines in the buffer */
+static void
+deliver(struct linereader *lr, lr_line_fn *fn, void *arg)
+{
+	lr->start +=
+	    scan(lr, lr->buf + lr->start, lr->end - lr->start, fn, arg);
+	if (lr->start == lr->end)
+		lr->start = lr->end = 0;
+}
+
+size_t
+lr_scan(
+    struct linereader *lr, const char *p, size_t n, lr_line_fn *fn, void *arg)
+{
+	if (lr->start != lr->end)
+		msg_panic("lr_scan: buffered bytes would be skipped");
+	return scan(lr, p, n, fn, arg);
+}
+
+void
+lr_finish(
+    struct linereader *lr, const char *p, size_t n, lr_line_fn *fn, void *arg)
+{
+	bool skipping = lr->skipping;
+
+	/* the line ends here, even if it was dropped to the last byte */
+	lr->skipping = false;
+	if (n == 0)
+		return;
+	lr->consumed += n;
+	if (skipping)
+		return;
+	lr->lines++;
+	if (n > lr->max_line) {
+		lr->oversized++;
+		fn(arg, NULL, n);
+		return;
+	}
+	if (p[n - 1] == '\r')
+		n--;
+	fn(arg, p, n);
 }
 
 /* make_room - move a partial line to the front of the buffer */
@@ -139,20 +229,6 @@ lr_feed(
 void
 lr_flush(struct linereader *lr, lr_line_fn *fn, void *arg)
 {
-	size_t len = lr->end - lr->start;
-	bool skipping = lr->skipping;
-
-	/* the line ends here, even if it was dropped to the last byte */
-	lr->skipping = false;
-	if (len == 0)
-		return;
-	lr->consumed += len;
-	if (!skipping) {
-		const char *p = lr->buf + lr->start;
-		lr->lines++;
-		if (p[len - 1] == '\r')
-			len--;
-		fn(arg, p, len);
-	}
+	lr_finish(lr, lr->buf + lr->start, lr->end - lr->start, fn, arg);
 	lr->start = lr->end = 0;
 }

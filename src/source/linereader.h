@@ -48,6 +48,20 @@ ssize_t lr_read(struct linereader *lr, int fd, lr_line_fn *fn, void *arg);
 void lr_feed(
     struct linereader *lr, const char *p, size_t n, lr_line_fn *fn, void *arg);
 
+/*
+ * lr_scan - deliver the complete lines of memory the caller owns (a
+ * mapped file) without copying; returns the bytes used up (through the
+ * last newline).  The caller passes the rest again, with more after it,
+ * next time.  Not to be mixed with buffered bytes.
+ */
+size_t lr_scan(
+    struct linereader *lr, const char *p, size_t n, lr_line_fn *fn, void *arg);
+
+/* lr_finish - deliver p[0..n) as the final line of such memory (the
+ * remainder lr_scan left at the end of the input) */
+void lr_finish(
+    struct linereader *lr, const char *p, size_t n, lr_line_fn *fn, void *arg);
+
 /* lr_flush - deliver a final line that has no newline (writer gone) */
 void lr_flush(struct linereader *lr, lr_line_fn *fn, void *arg);
 

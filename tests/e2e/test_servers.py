@@ -39,6 +39,7 @@ import threading
 import time
 import traceback
 
+sys.dont_write_bytecode = True          # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 
