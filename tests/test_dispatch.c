@@ -120,12 +120,12 @@ test_builtin(void)
 	T_EQ_STR(run(d,
 		     "Nov 26 19:47:27 mail imapd[2]: Login user=b "
 		     "host=[192.0.2.4]"),
-	    "login recog=uwimap proto=imap ip=192.0.2.4 user=b");
+	    "login recog=uw proto=imap ip=192.0.2.4 user=b");
 	/* a program logged with its path */
 	T_EQ_STR(run(d,
 		     "Nov 26 19:47:27 mail /usr/sbin/ipop3d[3]: Login "
 		     "user=c host=[192.0.2.5] nmsgs=0/0"),
-	    "login recog=uwimap proto=pop3 ip=192.0.2.5 user=c");
+	    "login recog=uw proto=pop3 ip=192.0.2.5 user=c");
 	/* prefix registrations */
 	T_EQ_STR(run(d,
 		     "Nov 26 19:47:27 mail perdition.pop3s[4]: Auth: "
@@ -140,7 +140,7 @@ test_builtin(void)
 	T_EQ_STR(run(d,
 		     "Nov 26 19:47:27 mail imapd[6]: [ID 702911 "
 		     "mail.info] Login user=f host=[192.0.2.8]"),
-	    "login recog=uwimap proto=imap ip=192.0.2.8 user=f");
+	    "login recog=uw proto=imap ip=192.0.2.8 user=f");
 	T_EQ_STR(run(d,
 		     "Nov 26 19:47:27 mail imapd[6]: [ID x mail.info] "
 		     "Login user=f host=[192.0.2.8]"),
@@ -310,9 +310,27 @@ test_custom_errors(void)
 	custom_err("login p /(?<ip>x)/q", "unknown flag 'q'");
 	custom_err("login p /(?<ip>x/", "regex error at offset");
 	custom_err("login p /(?<user>x)/", "no named group 'ip'");
-	custom_err("login p /(?<ip>x)(?<port>y)/",
-	    "unknown named group "
-	    "'port'");
+	custom_err(
+	    "login p /(?<ip>x)(?<port>y)/", "unknown named group 'port'");
+}
+
+/* test_custom_limit - a bounded number of patterns */
+static void
+test_custom_limit(void)
+{
+	struct dispatch *d = dispatch_new(NULL, NULL);
+	char spec[64], *err = NULL;
+	int ok = 0;
+
+	for (int i = 0; i < 1001; i++) {
+		snprintf(spec, sizeof(spec), "login p%d /(?<ip>x)/", i);
+		ok += dispatch_add_custom(d, spec, i == 1000 ? &err : NULL);
+	}
+	T_EQ_INT(ok, 1000);
+	T_OK(err != NULL && strstr(err, "more than 1000"));
+	free(err);
+	T_EQ_STR(run(d, DOVECOT_OK), DOVECOT_EV);
+	dispatch_free(d);
 }
 
 /* test_learning - many unknown program names: bounded, still right */
@@ -375,6 +393,7 @@ main(void)
 	test_enabled();
 	test_custom();
 	test_custom_errors();
+	test_custom_limit();
 	test_learning();
 	test_names();
 	return t_done();

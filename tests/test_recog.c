@@ -169,50 +169,50 @@ static const struct rcase cases[] = {
 	NULL, false},
 
     /* ---- vm-pop3d ---- */
-    {"vmpop3d seed form", "vmpop3d",
+    {"vmpop3d seed form", "vm-pop3d",
 	{"Mar  5 10:00:00 mailhost vm-pop3d[28236]: User 'alice' of "
 	 "'example.com' from '192.0.2.10' logged in"},
-	"login recog=vmpop3d proto=pop3 ip=192.0.2.10 user=alice "
+	"login recog=vm-pop3d proto=pop3 ip=192.0.2.10 user=alice "
 	"domain=example.com",
 	false},
-    {"vmpop3d 1.1.7f (public sample)", "vmpop3d",
+    {"vmpop3d 1.1.7f (public sample)", "vm-pop3d",
 	{"Feb 25 12:13:18 web1 vm-pop3d[20764]: User "
 	 "'test@renoirboulanger.com' logged in from 69.159.235.26, nmsgs=3"},
-	"login recog=vmpop3d proto=pop3 ip=69.159.235.26 "
+	"login recog=vm-pop3d proto=pop3 ip=69.159.235.26 "
 	"user=test@renoirboulanger.com",
 	true},
-    {"vmpop3d 1.1.7f with domain, no nmsgs", "vmpop3d",
+    {"vmpop3d 1.1.7f with domain, no nmsgs", "vm-pop3d",
 	{H "vm-pop3d[20765]: User 'bob' of 'example.org' logged in from "
 	   "192.0.2.11"},
-	"login recog=vmpop3d proto=pop3 ip=192.0.2.11 user=bob "
+	"login recog=vm-pop3d proto=pop3 ip=192.0.2.11 user=bob "
 	"domain=example.org",
 	true},
-    {"vmpop3d two lines", "vmpop3d",
+    {"vmpop3d two lines", "vm-pop3d",
 	{H "vm-pop3d[900]: Connect from 192.0.2.12",
 	    H "vm-pop3d[900]: User 'carol' of 'example.net' logged in"},
-	"login recog=vmpop3d proto=pop3 ip=192.0.2.12 user=carol "
+	"login recog=vm-pop3d proto=pop3 ip=192.0.2.12 user=carol "
 	"domain=example.net",
 	false},
-    {"vmpop3d two lines, no domain", "vmpop3d",
+    {"vmpop3d two lines, no domain", "vm-pop3d",
 	{H "vm-pop3d[901]: Connect from 192.0.2.13",
 	    H "vm-pop3d[901]: User 'dave' logged in"},
-	"login recog=vmpop3d proto=pop3 ip=192.0.2.13 user=dave", false},
-    {"vmpop3d login without connect", "vmpop3d",
+	"login recog=vm-pop3d proto=pop3 ip=192.0.2.13 user=dave", false},
+    {"vmpop3d login without connect", "vm-pop3d",
 	{H "vm-pop3d[902]: User 'dave' logged in"}, NULL, false},
-    {"vmpop3d connect of another pid", "vmpop3d",
+    {"vmpop3d connect of another pid", "vm-pop3d",
 	{H "vm-pop3d[903]: Connect from 192.0.2.14",
 	    H "vm-pop3d[904]: User 'dave' logged in"},
 	NULL, false},
-    {"vmpop3d connect used once", "vmpop3d",
+    {"vmpop3d connect used once", "vm-pop3d",
 	{H "vm-pop3d[905]: Connect from 192.0.2.15",
 	    H "vm-pop3d[905]: User 'dave' logged in",
 	    H "vm-pop3d[905]: User 'dave' logged in"},
 	NULL, false},
-    {"vmpop3d failed auth (ossec)", "vmpop3d",
+    {"vmpop3d failed auth (ossec)", "vm-pop3d",
 	{"May 15 06:54:43 servername vm-pop3d[24110]: User 'jobs' - failed "
 	 "auth, from=70.89.46.205"},
 	NULL, false},
-    {"vmpop3d session end", "vmpop3d",
+    {"vmpop3d session end", "vm-pop3d",
 	{"Feb 25 12:13:23 web1 vm-pop3d[20764]: Session ended for user: "
 	 "'test@renoirboulanger.com' from 69.159.235.26, nmsgs=3, ndel=0"},
 	NULL, false},
@@ -294,51 +294,51 @@ static const struct rcase cases[] = {
 	false},
 
     /* ---- UW imapd / ipop3d ---- */
-    {"uw imapd Login", "uwimap",
+    {"uw imapd Login", "uw",
 	{H "imapd[1]: Login user=alice host=client.example.com [192.0.2.31]"},
-	"login recog=uwimap proto=imap ip=192.0.2.31 user=alice "
+	"login recog=uw proto=imap ip=192.0.2.31 user=alice "
 	"host=client.example.com",
 	false},
-    {"uw ipop3d Login nmsgs", "uwimap",
+    {"uw ipop3d Login nmsgs", "uw",
 	{H "ipop3d[2]: Login user=bob host=[192.0.2.32] nmsgs=3/3"},
-	"login recog=uwimap proto=pop3 ip=192.0.2.32 user=bob", false},
-    {"uw ipop3d Auth", "uwimap",
+	"login recog=uw proto=pop3 ip=192.0.2.32 user=bob", false},
+    {"uw ipop3d Auth", "uw",
 	{H "ipop3d[2]: Auth user=bob host=h.example [192.0.2.33] nmsgs=0/0"},
-	"login recog=uwimap proto=pop3 ip=192.0.2.33 user=bob host=h.example",
+	"login recog=uw proto=pop3 ip=192.0.2.33 user=bob host=h.example",
 	false},
-    {"uw ipop3d APOP", "uwimap",
+    {"uw ipop3d APOP", "uw",
 	{H "ipop3d[2]: APOP user=bob host=[192.0.2.34] nmsgs=1/1"},
-	"login recog=uwimap proto=pop3 ip=192.0.2.34 user=bob", false},
-    {"uw ipop3d no mailbox", "uwimap",
+	"login recog=uw proto=pop3 ip=192.0.2.34 user=bob", false},
+    {"uw ipop3d no mailbox", "uw",
 	{H "ipop3d[2]: Auth user=bob host=[192.0.2.35] no mailbox"},
-	"login recog=uwimap proto=pop3 ip=192.0.2.35 user=bob", false},
-    {"uw imapd Authenticated mech IPv6", "uwimap",
+	"login recog=uw proto=pop3 ip=192.0.2.35 user=bob", false},
+    {"uw imapd Authenticated mech IPv6", "uw",
 	{H "imapd[3]: Authenticated user=alice host=[2001:db8::36] "
 	   "mech=PLAIN"},
-	"login recog=uwimap proto=imap ip=2001:db8::36 user=alice", false},
-    {"uw imapd Preauthenticated", "uwimap",
+	"login recog=uw proto=imap ip=2001:db8::36 user=alice", false},
+    {"uw imapd Preauthenticated", "uw",
 	{H "imapd[4]: Preauthenticated user=alice host=[192.0.2.37]"},
-	"login recog=uwimap proto=imap ip=192.0.2.37 user=alice", false},
-    {"uw injection: user holds host=", "uwimap",
+	"login recog=uw proto=imap ip=192.0.2.37 user=alice", false},
+    {"uw injection: user holds host=", "uw",
 	{H "ipop3d[5]: Login user=x host=[6.6.6.6] host=[192.0.2.38] "
 	   "nmsgs=1/1"},
-	"login recog=uwimap proto=pop3 ip=192.0.2.38 "
+	"login recog=uw proto=pop3 ip=192.0.2.38 "
 	"user=x\\x20host=[6.6.6.6]",
 	true},
-    {"uw Login failed (sshguard shape)", "uwimap",
+    {"uw Login failed (sshguard shape)", "uw",
 	{H "imapd[6]: Login failed user=x auth=y host=z [192.0.2.39]"}, NULL,
 	false},
-    {"uw Login failure", "uwimap",
+    {"uw Login failure", "uw",
 	{H "ipop3d[6]: Login failure user=x host=[192.0.2.39]"}, NULL, false},
-    {"uw Logout", "uwimap", {H "imapd[6]: Logout user=alice host=[192.0.2.39]"},
+    {"uw Logout", "uw", {H "imapd[6]: Logout user=alice host=[192.0.2.39]"},
 	NULL, false},
-    {"uw anonymous preauth", "uwimap",
+    {"uw anonymous preauth", "uw",
 	{H "imapd[6]: Preauthenticated user=ANONYMOUS host=[192.0.2.40]"}, NULL,
 	false},
-    {"uw host cut by %.80s", "uwimap",
+    {"uw host cut by %.80s", "uw",
 	{H "imapd[6]: Login user=a host=a-very-long-reverse-name [192.0.2."},
 	NULL, false},
-    {"uw unknown host", "uwimap",
+    {"uw unknown host", "uw",
 	{H "imapd[6]: Preauthenticated user=alice host=UNKNOWN"}, NULL, false},
 
     /* ---- Qpopper ---- */
@@ -383,27 +383,27 @@ static const struct rcase cases[] = {
 	NULL, false},
 
     /* ---- GNU pop3d ---- */
-    {"gnupop3d two lines", "gnupop3d",
+    {"gnupop3d two lines", "gnu-pop3d",
 	{H "gnu-pop3d[100]: connect from 192.0.2.51",
 	    H "gnu-pop3d[100]: User 'alice' logged in with mailbox "
 	      "'/var/mail/alice'"},
-	"login recog=gnupop3d proto=pop3 ip=192.0.2.51 user=alice", false},
-    {"gnupop3d mailutils 2 backquotes", "gnupop3d",
+	"login recog=gnu-pop3d proto=pop3 ip=192.0.2.51 user=alice", false},
+    {"gnupop3d mailutils 2 backquotes", "gnu-pop3d",
 	{H "pop3d[101]: Connect from 192.0.2.52",
 	    H "pop3d[101]: user `bob' logged in with mailbox "
 	      "`mbox:///var/mail/bob' (3 messages)"},
-	"login recog=gnupop3d proto=pop3 ip=192.0.2.52 user=bob", false},
-    {"gnupop3d APOP unquoted", "gnupop3d",
+	"login recog=gnu-pop3d proto=pop3 ip=192.0.2.52 user=bob", false},
+    {"gnupop3d APOP unquoted", "gnu-pop3d",
 	{H "gnu-pop3d[102]: connect from 192.0.2.53",
 	    H "gnu-pop3d[102]: User carol logged in with mailbox "
 	      "/var/mail/carol"},
-	"login recog=gnupop3d proto=pop3 ip=192.0.2.53 user=carol", false},
-    {"gnupop3d no connect line (mailutils 3)", "gnupop3d",
+	"login recog=gnu-pop3d proto=pop3 ip=192.0.2.53 user=carol", false},
+    {"gnupop3d no connect line (mailutils 3)", "gnu-pop3d",
 	{H "pop3d[103]: incoming connection opened",
 	    H "pop3d[103]: user `bob' logged in with mailbox `/var/mail/bob' "
 	      "(1 message)"},
 	NULL, false},
-    {"gnupop3d auth failed", "gnupop3d",
+    {"gnupop3d auth failed", "gnu-pop3d",
 	{H "gnu-pop3d[104]: connect from 192.0.2.54",
 	    H "gnu-pop3d[104]: user `bob': authentication failed"},
 	NULL, false},
@@ -426,39 +426,39 @@ static const struct rcase cases[] = {
 	NULL, false},
 
     /* ---- Solid POP3 ---- */
-    {"spop3d LOG_EXTEND", "solidpop3d",
+    {"spop3d LOG_EXTEND", "solid-pop3d",
 	{H "spop3d[400]: user alice authenticated - 192.0.2.71"},
-	"login recog=solidpop3d proto=pop3 ip=192.0.2.71 user=alice", true},
-    {"spop3d resolved host", "solidpop3d",
+	"login recog=solid-pop3d proto=pop3 ip=192.0.2.71 user=alice", true},
+    {"spop3d resolved host", "solid-pop3d",
 	{H "spop3d[401]: user alice authenticated - host.example.com "
 	   "(192.0.2.72)"},
-	"login recog=solidpop3d proto=pop3 ip=192.0.2.72 user=alice "
+	"login recog=solid-pop3d proto=pop3 ip=192.0.2.72 user=alice "
 	"host=host.example.com",
 	false},
-    {"spop3d mapped user", "solidpop3d",
+    {"spop3d mapped user", "solid-pop3d",
 	{H "spop3d[402]: mapped user bob authenticated - 192.0.2.73"},
-	"login recog=solidpop3d proto=pop3 ip=192.0.2.73 user=bob", true},
-    {"spop3d APOP", "solidpop3d",
+	"login recog=solid-pop3d proto=pop3 ip=192.0.2.73 user=bob", true},
+    {"spop3d APOP", "solid-pop3d",
 	{H "spop3d[403]: user carol authenticated through APOP - "
 	   "192.0.2.74"},
-	"login recog=solidpop3d proto=pop3 ip=192.0.2.74 user=carol", true},
-    {"spop3d two lines", "solidpop3d",
+	"login recog=solid-pop3d proto=pop3 ip=192.0.2.74 user=carol", true},
+    {"spop3d two lines", "solid-pop3d",
 	{H "spop3d[404]: connect from 192.0.2.75",
 	    H "spop3d[404]: user dave authenticated"},
-	"login recog=solidpop3d proto=pop3 ip=192.0.2.75 user=dave", false},
-    {"spop3d injection", "solidpop3d",
+	"login recog=solid-pop3d proto=pop3 ip=192.0.2.75 user=dave", false},
+    {"spop3d injection", "solid-pop3d",
 	{H "spop3d[405]: user x authenticated - 6.6.6.6 authenticated - "
 	   "192.0.2.76"},
-	"login recog=solidpop3d proto=pop3 ip=192.0.2.76 "
+	"login recog=solid-pop3d proto=pop3 ip=192.0.2.76 "
 	"user=x\\x20authenticated\\x20-\\x206.6.6.6",
 	true},
-    {"spop3d injection vs APOP marker", "solidpop3d",
+    {"spop3d injection vs APOP marker", "solid-pop3d",
 	{H "spop3d[405]: user x authenticated - 6.6.6.6 authenticated "
 	   "through APOP - 192.0.2.77"},
-	"login recog=solidpop3d proto=pop3 ip=192.0.2.77 "
+	"login recog=solid-pop3d proto=pop3 ip=192.0.2.77 "
 	"user=x\\x20authenticated\\x20-\\x206.6.6.6",
 	true},
-    {"spop3d failure", "solidpop3d",
+    {"spop3d failure", "solid-pop3d",
 	{H "spop3d[406]: authentication failed for user alice - 192.0.2.78"},
 	NULL, false},
 

@@ -195,8 +195,17 @@ cmd_list(const struct cli *cli, int argc, char **argv)
 		else
 			what = "";
 	}
+	if (what != NULL && strcmp(what, "recognisers") == 0) {
+		struct sbuf b = SBUF_INIT;
+		dispatch_names(&b);
+		fputs(b.s ? b.s : "", stdout);
+		sbuf_free(&b);
+		return 0;
+	}
 	if (what == NULL || strcmp(what, "relays") != 0) {
-		fprintf(stderr, "usage: popauth list relays [--all]\n");
+		fprintf(stderr,
+		    "usage: popauth list relays [--all]\n"
+		    "       popauth list recognisers\n");
 		return 2;
 	}
 	cfg = app_load_config(cli);

@@ -9,7 +9,7 @@
 /* cmd_test - `popauth test [-a] [FILE|-]' */
 int cmd_test(const struct cli *cli, int argc, char **argv);
 
-/* cmd_list - `popauth list relays [--all]' */
+/* cmd_list - `popauth list relays [--all]', `popauth list recognisers' */
 int cmd_list(const struct cli *cli, int argc, char **argv);
 
 /* cmd_check_config - `popauth check-config' */

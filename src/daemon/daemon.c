@@ -390,17 +390,19 @@ daemon_run(const struct cli *cli)
 	if (cli->verbose)
 		msg_set_level(MSG_DEBUG);
 	d.loop = loop_new();
+	/* signals are taken (and queued for the loop) before the PID file
+	 * says we are there */
+	loop_signal(d.loop, SIGTERM, on_signal, &d);
+	loop_signal(d.loop, SIGINT, on_signal, &d);
+	loop_signal(d.loop, SIGQUIT, on_signal, &d);
+	loop_signal(d.loop, SIGHUP, on_signal, &d);
+	signal(SIGPIPE, SIG_IGN);
 	app_open(&d.app, cli, cfg, wall_now());
 	d.app.loop = d.loop;
 	d.started = time(NULL);
 	/* the maps equal the state from the first moment */
 	accessmap_sync(d.app.relay_map);
 	accessmap_attach(d.app.relay_map, d.loop);
-	loop_signal(d.loop, SIGTERM, on_signal, &d);
-	loop_signal(d.loop, SIGINT, on_signal, &d);
-	loop_signal(d.loop, SIGQUIT, on_signal, &d);
-	loop_signal(d.loop, SIGHUP, on_signal, &d);
-	signal(SIGPIPE, SIG_IGN);
 	d.expiry = loop_timer_new(d.loop, expiry_timer, &d);
 	d.commit = loop_timer_new(d.loop, commit_timer, &d);
 	msg_info("popauth " POPAUTH_VERSION " started (pid %ld): %zu relay "
@@ -408,6 +410,9 @@ daemon_run(const struct cli *cli)
 	    (long)getpid(), relay_count(&d.app.pol.relay),
 	    d.app.cfg->state_directory);
 	start_sources(&d);
+	/* save where each source starts now: a crash before the first
+	 * periodic commit must resume here, not at a later end of file */
+	commit(&d);
 	schedule_expiry(&d);
 	if (!all_ended(&d))
 		loop_run(d.loop);

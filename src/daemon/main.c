@@ -35,6 +35,7 @@ usage(FILE *out)
 	    "for stdin)\n"
 	    "  test [-a] [FILE|-]   show how each line is recognised\n"
 	    "  list relays [--all]  show the relay leases\n"
+	    "  list recognisers     show the log formats popauth reads\n"
 	    "  check-config         print the effective configuration\n"
 	    "  version              print the version\n"
 	    "\n"

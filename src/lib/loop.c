@@ -310,6 +310,9 @@ loop_signal(struct loop *l, int signo, loop_signal_fn *fn, void *arg)
 		msg_panic("loop_signal: bad signal %d", signo);
 	l->sig[signo].fn = fn;
 	l->sig[signo].arg = arg;
+	/* an ignored signal is discarded even while blocked: a shell may
+	 * have started us with SIGINT or SIGQUIT ignored */
+	signal(signo, SIG_DFL);
 	signal_watch(l, signo);
 }
 

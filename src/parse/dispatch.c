@@ -50,6 +50,8 @@
 #include "recog_util.h"
 
 #define DISPATCH_LEARN 256
+/* custom patterns at most (handler ids are 16 bits) */
+#define DISPATCH_MAX_PATTERNS 1000
 
 struct custom {
 	pcre2_code *re;
@@ -77,14 +79,14 @@ struct slot {
 	const char *key; /* NULL = free */
 	uint32_t hash;
 	uint16_t klen;
-	uint16_t first; /* candidates: cand[first .. first + count) */
-	uint16_t count;
+	uint32_t first; /* candidates: cand[first .. first + count) */
+	uint32_t count;
 };
 
 struct dispatch {
 	uint64_t seed; /* for name_hash */
 	struct handler *hv;
-	size_t hn;
+	size_t hn, ncustom;
 	struct reg *rv;
 	size_t rn;
 	/* compiled by dispatch_build */
@@ -224,8 +226,8 @@ table_add(struct slot *s, const char *key, size_t klen, uint32_t hash,
 	s->key = key;
 	s->hash = hash;
 	s->klen = (uint16_t)klen;
-	s->first = (uint16_t)first;
-	s->count = (uint16_t)count;
+	s->first = (uint32_t)first;
+	s->count = (uint32_t)count;
 }
 
 /* dispatch_build - compile the registrations into the table */
@@ -490,6 +492,11 @@ dispatch_add_custom(struct dispatch *d, const char *spec, char **err)
 	struct custom *cu;
 	char name[32], progname[DISPATCH_KEYMAX + 2];
 
+	if (d->ncustom >= DISPATCH_MAX_PATTERNS) {
+		err_set(err, "custom pattern: more than %d patterns",
+		    DISPATCH_MAX_PATTERNS);
+		return false;
+	}
 	kind = token(&p);
 	prog = token(&p);
 	if (kind.n == 0 || prog.n == 0) {
@@ -582,6 +589,7 @@ dispatch_add_custom(struct dispatch *d, const char *spec, char **err)
 	memcpy(progname, prog.p, prog.n);
 	progname[prog.n] = 0;
 	add_reg(d, progname, add_handler(d, NULL, cu));
+	d->ncustom++;
 	dispatch_build(d);
 	return true;
 }

@@ -24,7 +24,7 @@
  *	The user name comes first and is not quoted; the address is taken
  *	from the LAST ", ip=[" and everything after its "]" must be the
  *	server's own fields (", port=[digits]", ", protocol=WORD", ",
- *	key=digits").
+ *	key=WORD").
  *	A line of RU_LINE_MAX bytes or more is no event: syslog may
  *	have cut it (recog_util.h).
  *
@@ -70,7 +70,7 @@ courier_tail(struct span t, struct span *proto)
 		*proto = ru_span(t.p, e);
 		t = ru_span(e, end);
 	}
-	/* further server flags: ", word=digits" */
+	/* further server flags: ", word=word" (stls=1, starttls=1) */
 	while (t.n) {
 		if (!ru_prefix(&t, ", "))
 			return false;
@@ -79,7 +79,7 @@ courier_tail(struct span t, struct span *proto)
 			return false;
 		t = ru_span(e + 1, end);
 		e = word_end(t.p, end);
-		if (!ru_digits(ru_span(t.p, e)))
+		if (e == t.p)
 			return false;
 		t = ru_span(e, end);
 	}
@@ -95,9 +95,9 @@ courier_match(void *state, const struct logline *ll, struct event *ev)
 	enum event_proto p;
 	struct ipaddr ip;
 
+	(void)state;
 	if (ru_too_long(ll))
 		return false;
-	(void)state;
 	ru_prefix(&m, "INFO: ");
 	if (!ru_prefix(&m, "LOGIN, user="))
 		return false;

@@ -47,9 +47,9 @@ cyrus_match(void *state, const struct logline *ll, struct event *ev)
 	enum event_proto proto = ru_proto_of(ll->prog);
 	struct ipaddr ip;
 
+	(void)state;
 	if (ru_too_long(ll))
 		return false;
-	(void)state;
 	/* only the POP3 and IMAP services (not sieve, nntp, lmtp, ...) */
 	if (proto == PROTO_UNKNOWN || !ru_prefix(&m, "login: ") || m.n == 0)
 		return false;

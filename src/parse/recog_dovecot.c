@@ -128,9 +128,9 @@ dovecot_match(void *state, const struct logline *ll, struct event *ev)
 	enum event_proto proto;
 	struct ipaddr ip;
 
+	(void)state;
 	if (ru_too_long(ll))
 		return false;
-	(void)state;
 	if (ll->prog.n == 10 && memcmp(ll->prog.p, "pop3-login", 10) == 0)
 		proto = PROTO_POP3;
 	else if (ll->prog.n == 10 && memcmp(ll->prog.p, "imap-login", 10) == 0)

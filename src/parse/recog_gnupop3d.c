@@ -73,7 +73,7 @@ static const char *const gnupop3d_progs[] = {
 };
 
 const struct recog recog_gnupop3d = {
-    .name = "gnupop3d",
+    .name = "gnu-pop3d",
     .what = "GNU pop3d / mailutils pop3d: \"connect from ip\" then \"User "
 	    "'u' logged in with mailbox ..\" (same pid)",
     .progs = gnupop3d_progs,

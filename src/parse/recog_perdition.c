@@ -82,9 +82,9 @@ perdition_match(void *state, const struct logline *ll, struct event *ev)
 	bool old;
 	struct ipaddr ip;
 
+	(void)state;
 	if (ru_too_long(ll))
 		return false;
-	(void)state;
 	if (!ru_prefix(&m, "Auth: ") || !ru_suffix(&m, " status=\"ok\""))
 		return false;
 	if ((sp = memchr(m.p, ' ', m.n)) == NULL)

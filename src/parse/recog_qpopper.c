@@ -111,9 +111,9 @@ qpopper_match(void *state, const struct logline *ll, struct event *ev)
 	const char *at, *ver;
 	struct ipaddr ip;
 
+	(void)state;
 	if (ru_too_long(ll))
 		return false;
-	(void)state;
 	qp_source_tail(&m);
 	if (ru_prefix(&m, "Stats: "))
 		return qp_stats(m, ev);

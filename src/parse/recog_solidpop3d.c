@@ -102,7 +102,7 @@ static const char *const solidpop3d_progs[] = {
 };
 
 const struct recog recog_solidpop3d = {
-    .name = "solidpop3d",
+    .name = "solid-pop3d",
     .what = "Solid POP3 (spop3d) \"user u authenticated - [host (]ip[)]\", "
 	    "or with a \"connect from\" line (same pid)",
     .progs = solidpop3d_progs,

@@ -36,9 +36,9 @@ teapop_match(void *state, const struct logline *ll, struct event *ev)
 	const char *lb, *fr;
 	struct ipaddr ip, lip;
 
+	(void)state;
 	if (ru_too_long(ll))
 		return false;
-	(void)state;
 	if (!ru_prefix(&m, "Successful login for ") || !ru_suffix(&m, "]"))
 		return false;
 	if ((lb = ru_rfind(m, " [")) == NULL ||

@@ -67,9 +67,9 @@ uwimap_match(void *state, const struct logline *ll, struct event *ev)
 	const char *lb, *h;
 	struct ipaddr ip;
 
+	(void)state;
 	if (ru_too_long(ll))
 		return false;
-	(void)state;
 	if (!ru_prefix(&m, "Login user=") &&
 	    !ru_prefix(&m, "Authenticated user=") &&
 	    !ru_prefix(&m, "Auth user=") && !ru_prefix(&m, "APOP user=") &&
@@ -109,7 +109,7 @@ static const char *const uwimap_progs[] = {
 };
 
 const struct recog recog_uwimap = {
-    .name = "uwimap",
+    .name = "uw",
     .what = "UW ipop3d/imapd \"Login|Auth|APOP|Authenticated user=.. "
 	    "host=.. [ip]\"",
     .progs = uwimap_progs,

@@ -109,7 +109,7 @@ static const char *const vmpop3d_progs[] = {
 };
 
 const struct recog recog_vmpop3d = {
-    .name = "vmpop3d",
+    .name = "vm-pop3d",
     .what = "vm-pop3d \"User 'u' [of 'd'] ... logged in\" (three forms, "
 	    "incl. the two-line \"Connect from\" one)",
     .progs = vmpop3d_progs,

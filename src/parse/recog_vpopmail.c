@@ -63,9 +63,9 @@ vpopmail_match(void *state, const struct logline *ll, struct event *ev)
 	enum event_proto proto;
 	struct ipaddr ip;
 
+	(void)state;
 	if (ru_too_long(ll))
 		return false;
-	(void)state;
 	if (!span_has_prefix(name, "vchkpw")) {
 		/* ident "vpopmail": the vchkpw name starts the message */
 		if ((c = memchr(m.p, ':', m.n)) == NULL ||

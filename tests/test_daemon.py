@@ -1,0 +1,318 @@
+#!/usr/bin/python3
+"""test_daemon - `popauth run' as a black box: inputs, restarts, signals.
+
+DESCRIPTION
+    No mail servers: log lines are written by the test (stamped with the
+    current time), the relay map is built with the real postmap(1).
+      fifo      a writer that writes, closes, reopens and writes again:
+                every line is processed, including a final line without a
+                newline; no busy loop while no writer is connected
+      badinput  binary garbage, a 1 MB line, an unknown month, invalid IPs,
+                a truncated line, NUL bytes: skipped and counted, the daemon
+                keeps running and later lines still work
+      restart   kill -9 at two moments, lines appended and the log rotated
+                (rename) while popauth is down: after the restart every
+                line counted exactly once (login counts), none missed
+      lock      a second daemon on the same state directory is refused
+      corrupt   a state file that is not popauth's is refused, unchanged
+      signals   HUP reloads (a bad config is reported and the old one
+                kept); TERM, INT, QUIT end cleanly (PID file removed)
+
+SAFETY
+    Temp directories only; every popauth started is stopped by pid.
+"""
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                'e2e'))
+import harness as h  # noqa: E402
+
+POPAUTH = os.environ.get('POPAUTH')
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+    h.note('ok: ' + msg)
+
+
+def stamp():
+    return time.strftime('%b %e %H:%M:%S')
+
+
+def login(ip, user='alice'):
+    return ('%s mail dovecot: pop3-login: Login: user=<%s>, method=PLAIN, '
+            'rip=%s, lip=192.0.2.1, mpid=1, TLS, session=<x>\n'
+            % (stamp(), user, ip))
+
+
+class Daemon:
+    """One `popauth run` in its own temp dir, stopped by pid."""
+
+    def __init__(self, work, sources, extra=''):
+        self.work = work
+        self.conf = os.path.join(work, 'popauth.conf')
+        self.pid_file = os.path.join(work, 'state', 'popauth.pid')
+        self.map = os.path.join(work, 'relay')
+        with open(self.conf, 'w') as f:
+            f.write('log_sources = %s\nstate_directory = %s/state\n'
+                    'relay_map = lmdb:%s\nlog_destination = stderr\n'
+                    'myhostname = test.example\nmap_rebuild_delay = 0\n%s'
+                    % (sources, work, self.map, extra))
+        self.err = os.path.join(work, 'stderr')
+        self.proc = None
+
+    def start(self, wait=True):
+        errf = open(self.err, 'ab')
+        self.proc = subprocess.Popen([POPAUTH, '-c', self.conf, 'run'],
+                                     stdin=subprocess.DEVNULL, stdout=errf,
+                                     stderr=errf, start_new_session=True)
+        errf.close()
+        if wait:
+            h.wait_until(lambda: self.proc.poll() is not None or
+                         (os.path.exists(self.pid_file) and
+                          open(self.pid_file).read().strip() == str(self.proc.pid)),
+                         timeout=10, what='pid file')
+            check(self.proc.poll() is None, 'popauth started (pid %d)' % self.proc.pid)
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError('popauth ignored signal %d' % sig)
+        return self.proc.returncode
+
+    def stderr(self):
+        with open(self.err, errors='replace') as f:
+            return f.read()
+
+    def keys(self):
+        try:
+            with open(self.map) as f:
+                return set(l.split()[0] for l in f if l.strip())
+        except FileNotFoundError:
+            return set()
+
+    def list_relays(self):
+        return subprocess.run([POPAUTH, '-c', self.conf, 'list', 'relays'],
+                              capture_output=True, text=True,
+                              check=True).stdout
+
+    def cpu_seconds(self):
+        with open('/proc/%d/stat' % self.proc.pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def test_fifo(work):
+    fifo = os.path.join(work, 'fifo')
+    d = Daemon(work, 'fifo:' + fifo).start()
+    try:
+        check(os.stat(fifo).st_mode & 0o777 == 0o600, 'FIFO created mode 0600')
+        # idle with no writer at all: no busy loop
+        c0 = d.cpu_seconds()
+        time.sleep(1.0)
+        check(d.cpu_seconds() - c0 < 0.1, 'no busy loop before any writer')
+        want = set()
+        for session in range(3):
+            with open(fifo, 'w') as w:
+                for i in range(1, 41):
+                    ip = '10.%d.0.%d' % (session, i)
+                    want.add(ip)
+                    w.write(login(ip))
+                if session == 2:
+                    w.write(login('10.9.9.9').rstrip('\n'))  # no newline
+                    want.add('10.9.9.9')
+        h.wait_until(lambda: d.keys() == want, timeout=10,
+                     what='all %d IPs in the map' % len(want))
+        check(True, 'all %d lines of 3 writer sessions processed' % len(want))
+        # the writer is gone: still no busy loop
+        c0 = d.cpu_seconds()
+        time.sleep(1.0)
+        check(d.cpu_seconds() - c0 < 0.1, 'no busy loop after the writer left')
+    finally:
+        check(d.stop() == 0, 'clean exit')
+
+
+def test_badinput(work):
+    fifo = os.path.join(work, 'fifo')
+    d = Daemon(work, 'fifo:' + fifo).start()
+    try:
+        with open(fifo, 'wb') as w:
+            w.write(os.urandom(20000) + b'\n')
+            w.write(b'x' * (1024 * 1024) + b'\n')
+            w.write(b'Foo 26 10:00:00 mail dovecot: pop3-login: Login: '
+                    b'user=<a>, method=PLAIN, rip=10.1.1.1, lip=1.1.1.1\n')
+            w.write(login('999.1.1.1').encode())
+            w.write(login('10.2.2.2; rm -rf /').encode())
+            w.write(login('10.3.3.3')[:60].encode() + b'\n')
+            w.write(b'\0\0\0' + login('10.4.4.4').encode())
+            w.write(login('10.5.5.5').replace('rip=10', 'r\0ip=10').encode())
+            w.write(login('10.8.8.8').encode())
+        h.wait_until(lambda: '10.8.8.8' in d.keys(), timeout=10,
+                     what='the good line after the bad ones')
+        check(d.keys() == {'10.8.8.8'}, 'only the good line granted relay')
+        check(d.proc.poll() is None, 'the daemon keeps running')
+        err = d.stderr()
+        check(re.search(r'line of \d+ bytes skipped|too long', err),
+              'the 1 MB line is reported')
+        check('not a log line' in err, 'garbage is reported')
+    finally:
+        check(d.stop() == 0, 'clean exit')
+
+
+def counts(d):
+    """user -> login count on 10.7.0.1, from `list relays`"""
+    out = {}
+    for line in d.list_relays().splitlines():
+        f = line.split()
+        if f and f[0] == '10.7.0.1':
+            out[f[-1]] = int(f[-2])
+    return out
+
+
+def test_restart(work):
+    log = os.path.join(work, 'mail.log')
+    open(log, 'w').close()
+    d = Daemon(work, 'file:' + log).start()
+    n = 0
+
+    def add(k):
+        nonlocal n
+        with open(log, 'a') as f:
+            for _ in range(k):
+                n += 1
+                f.write(login('10.7.0.1', 'u%d' % n))
+
+    # a) killed right after processing, before the commit
+    add(10)
+    h.wait_until(lambda: 'u10 has' in d.stderr(), timeout=10, what='u10')
+    d.stop(signal.SIGKILL)
+    add(10)
+    d.start()
+    h.wait_until(lambda: len(counts(d)) == 20, timeout=10, what='20 users')
+    # b) killed after the commit, with a rotation while it is down
+    time.sleep(1.5)
+    d.stop(signal.SIGKILL)
+    add(5)
+    os.rename(log, log + '.1')
+    add(7)  # the new file
+    d.start()
+    h.wait_until(lambda: len(counts(d)) == 32, timeout=10, what='32 users')
+    time.sleep(1.5)
+    c = counts(d)
+    check(sorted(c) == sorted('u%d' % i for i in range(1, 33)),
+          'no line skipped over two kill -9 restarts and a rotation')
+    check(set(c.values()) == {1}, 'no line processed twice (every count is 1)')
+    check(d.stop() == 0, 'clean exit')
+
+
+def test_lock(work):
+    log = os.path.join(work, 'mail.log')
+    open(log, 'w').close()
+    d = Daemon(work, 'file:' + log).start()
+    try:
+        r = subprocess.run([POPAUTH, '-c', d.conf, 'run'], capture_output=True,
+                           text=True, timeout=10)
+        check(r.returncode == 1, 'a second daemon exits with status 1')
+        check('in use by another popauth (pid %d)' % d.proc.pid in r.stderr,
+              'it names the running one')
+        r = subprocess.run([POPAUTH, '-c', d.conf, 'replay', log],
+                           capture_output=True, text=True, timeout=10)
+        check(r.returncode == 1 and 'in use' in r.stderr,
+              'replay is refused while the daemon runs')
+    finally:
+        check(d.stop() == 0, 'clean exit')
+    check(not os.path.exists(d.pid_file), 'PID file removed')
+
+
+def test_corrupt(work):
+    log = os.path.join(work, 'mail.log')
+    open(log, 'w').close()
+    os.makedirs(os.path.join(work, 'state'))
+    db = os.path.join(work, 'state', 'popauth.db')
+    with open(db, 'wb') as f:
+        f.write(b'precious data that is not a database\n' * 100)
+    before = hashlib.sha256(open(db, 'rb').read()).hexdigest()
+    d = Daemon(work, 'file:' + log).start(wait=False)
+    d.proc.wait(10)
+    check(d.proc.returncode == 1, 'popauth refuses to start')
+    check('not an SQLite database' in d.stderr() and db in d.stderr(),
+          'the error names the file and why')
+    check(hashlib.sha256(open(db, 'rb').read()).hexdigest() == before,
+          'the file is unchanged')
+
+
+def test_signals(work):
+    log = os.path.join(work, 'mail.log')
+    open(log, 'w').close()
+    d = Daemon(work, 'file:' + log).start()
+    cur = h.LogCursor(d.err, 0)
+    with open(d.conf, 'a') as f:
+        f.write('relay_lease = 1h\n')
+    d.proc.send_signal(signal.SIGHUP)
+    cur.wait('configuration reloaded')
+    with open(d.conf, 'a') as f:
+        f.write('relay_lease = soon\n')
+    d.proc.send_signal(signal.SIGHUP)
+    cur.wait(r'reload failed, keeping the old configuration: .*popauth\.conf:\d+: '
+             r'relay_lease: "soon" is not a duration')
+    with open(log, 'a') as f:
+        f.write(login('10.6.0.1'))
+    h.wait_until(lambda: '10.6.0.1' in d.keys(), timeout=10, what='grant')
+    check(re.search(r'10\.6\.0\.1.*relay allowed until', d.stderr()),
+          'still working after a bad reload')
+    check(d.stop(signal.SIGTERM) == 0, 'SIGTERM: exit status 0')
+    check(not os.path.exists(d.pid_file), 'SIGTERM: PID file removed')
+    for sig in (signal.SIGINT, signal.SIGQUIT):
+        with open(d.conf, 'a') as f:
+            f.write('relay_lease = 30m\n')
+        d.start()
+        check(d.stop(sig) == 0, '%s: exit status 0' % sig.name)
+        check(not os.path.exists(d.pid_file), '%s: PID file removed' % sig.name)
+    check(d.stderr().count('popauth is terminating') == 3, 'each exit logged')
+
+
+def main():
+    if not POPAUTH:
+        sys.exit('POPAUTH is not set')
+    failed = []
+    for name, fn in [('fifo', test_fifo), ('badinput', test_badinput),
+                     ('restart', test_restart), ('lock', test_lock),
+                     ('corrupt', test_corrupt), ('signals', test_signals)]:
+        work = tempfile.mkdtemp(prefix='popauth-daemon-%s-' % name)
+        h.note('--- %s (%s)' % (name, work))
+        try:
+            fn(work)
+            shutil.rmtree(work)
+        except Exception as e:  # report, keep going, keep the files
+            failed.append(name)
+            h.note('FAILED %s: %s (kept %s)' % (name, e, work))
+            try:
+                with open(os.path.join(work, 'stderr')) as f:
+                    h.note('popauth stderr:\n' + f.read()[-3000:])
+            except OSError:
+                pass
+    if failed:
+        h.note('failed: ' + ', '.join(failed))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
