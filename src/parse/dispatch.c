@@ -21,6 +21,9 @@
  *	for them at setup); after that, unknown names are reduced and
  *	checked each time, still without allocating.
  *
+ *	Custom patterns mark the table stale; it is rebuilt once, on the
+ *	next dispatch_line, however many patterns were added.
+ *
  *	A Solaris syslog message id ("[ID 702911 mail.info] ") at the start
  *	of the message is skipped before the recognisers see the line.
  *
@@ -87,6 +90,7 @@ struct dispatch {
 	uint64_t seed; /* for name_hash */
 	struct handler *hv;
 	size_t hn, ncustom;
+	bool dirty; /* registrations changed: rebuild before use */
 	struct reg *rv;
 	size_t rn;
 	/* compiled by dispatch_build */
@@ -183,21 +187,22 @@ reg_covers(const struct reg *r, struct span k)
 
 /* candidates - the handlers that read k, in handler order, into out
  * (room for d->hn); their number.  prefix_only: k is not registered
- * exactly, so only the prefix registrations need a look. */
+ * exactly, so only the prefix registrations need a look.  The
+ * registrations are stored in handler order (each handler registers
+ * all its names when it is added), so one pass suffices. */
 static size_t
 candidates(
     const struct dispatch *d, struct span k, bool prefix_only, uint16_t *out)
 {
 	size_t n = 0;
 
-	for (size_t h = 0; h < d->hn; h++)
-		for (size_t i = 0; i < d->rn; i++)
-			if (d->rv[i].h == h &&
-			    (!prefix_only || d->rv[i].prefix) &&
-			    reg_covers(&d->rv[i], k)) {
-				out[n++] = (uint16_t)h;
-				break;
-			}
+	for (size_t i = 0; i < d->rn; i++) {
+		const struct reg *r = &d->rv[i];
+		if ((prefix_only && !r->prefix) || !reg_covers(r, k) ||
+		    (n > 0 && out[n - 1] == r->h))
+			continue;
+		out[n++] = r->h;
+	}
 	return n;
 }
 
@@ -262,6 +267,7 @@ dispatch_build(struct dispatch *d)
 	}
 	d->poolused = 0;
 	d->nlearned = 0;
+	d->dirty = false;
 
 	for (size_t i = 0; i < d->rn; i++) {
 		struct reg *r = &d->rv[i];
@@ -590,7 +596,7 @@ dispatch_add_custom(struct dispatch *d, const char *spec, char **err)
 	progname[prog.n] = 0;
 	add_reg(d, progname, add_handler(d, NULL, cu));
 	d->ncustom++;
-	dispatch_build(d);
+	d->dirty = true;
 	return true;
 }
 
@@ -661,6 +667,8 @@ dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
 	size_t cn;
 	struct logline sol;
 
+	if (d->dirty)
+		dispatch_build(d);
 	cv = lookup(d, ll->prog, &cn);
 	if (cn == 0)
 		return false;

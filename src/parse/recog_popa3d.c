@@ -3,22 +3,26 @@
  *
  * DESCRIPTION
  *	  Session from IP                      standalone.c, in the child
+ *	  connect from IP                      tcpd (TCP Wrappers) under
+ *	                                       inetd, logged with popa3d's
+ *	                                       name and pid before exec
  *	  Authentication passed for U          pop_auth.c, same process
  *	      popa3d 0.4 - 1.0.x (the address numeric: NI_NUMERICHOST)
  *	  Authentication passed for U -- [IP]
  *	      popa3d with pop-before-smtp's contrib/popa3d patch
  *
- *	The plain form is joined with the "Session from" line by program,
- *	host and pid.  Under inetd popa3d writes no "Session from": such
+ *	The plain form is joined with the connect line by program, host and
+ *	pid.  Under inetd without tcpd popa3d writes no address: such
  *	logins give no event (use the patched form or a custom pattern).
- *	"Authentication failed for U" and "... for UNKNOWN USER" are no
- *	event.
+ *	When tcpd resolves a host name it logs the name and nothing is
+ *	stored.  "Authentication failed for U" and "... for UNKNOWN USER"
+ *	are no event.
  *
  * SECURITY
  *	popa3d takes U as one blank-free parameter.  The patched form's
  *	address is read from the end ("U -- [IP]" with the last " -- [").
  *	The plain form's address comes only from the same process's
- *	"Session from" line (bounded one-use cache, recog_util.h).
+ *	connect line (bounded one-use cache, recog_util.h).
  *	A line of RU_LINE_MAX bytes or more is no event: syslog may
  *	have cut it (recog_util.h).
  *
@@ -40,7 +44,7 @@ popa3d_match(void *state, const struct logline *ll, struct event *ev)
 
 	if (ru_too_long(ll))
 		return false;
-	if (ru_prefix(&m, "Session from ")) {
+	if (ru_prefix(&m, "Session from ") || ru_prefix(&m, "connect from ")) {
 		if (ru_ip(&ip, m))
 			ru_conn_put(state, ll, &ip);
 		return false;

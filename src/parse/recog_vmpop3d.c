@@ -17,6 +17,9 @@
  *	  User 'U' logged in         /  address is on the connect line of
  *	                                the same process; correlated by
  *	                                program, host and pid
+ *	  connect from IP               the same from tcpd (TCP Wrappers),
+ *	                                which logs under vm-pop3d's name
+ *	                                and pid before exec'ing it
  *
  *	Failures ("User 'U' - failed auth, from=IP", "Session ended for no
  *	user from IP", ossec-docs samples) are no event.
@@ -64,7 +67,7 @@ vmpop3d_match(void *state, const struct logline *ll, struct event *ev)
 
 	if (ru_too_long(ll))
 		return false;
-	if (ru_prefix(&m, "Connect from ")) {
+	if (ru_prefix(&m, "Connect from ") || ru_prefix(&m, "connect from ")) {
 		if (ru_ip(&ip, m))
 			ru_conn_put(state, ll, &ip);
 		return false;
