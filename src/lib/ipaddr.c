@@ -23,7 +23,8 @@ ipaddr_parse(struct ipaddr *ip, const char *s, size_t len)
 		s++;
 		len -= 2;
 	}
-	if (len > 5 && strncasecmp(s, "IPv6:", 5) == 0) {
+	if (len > 5 && (s[0] == 'I' || s[0] == 'i') &&
+	    strncasecmp(s, "IPv6:", 5) == 0) {
 		s += 5;
 		len -= 5;
 	}

@@ -206,6 +206,30 @@ candidates(
 	return n;
 }
 
+/* key_eq - n bytes equal; program names are short, and a libc memcmp
+ * call costs more than comparing them word by word inline */
+static inline bool
+key_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 <= n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8); /* overlaps the last full word */
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 /* table_find - the slot of key k, or the free slot where it belongs */
 static struct slot *
 table_find(const struct dispatch *d, struct span k, uint32_t hash)
@@ -216,7 +240,7 @@ table_find(const struct dispatch *d, struct span k, uint32_t hash)
 		struct slot *s = &d->tab[i];
 		if (s->key == NULL ||
 		    (s->hash == hash && s->klen == k.n &&
-			memcmp(s->key, k.p, k.n) == 0))
+			key_eq(s->key, k.p, k.n)))
 			return s;
 		i = (i + 1) & d->mask;
 	}
@@ -689,6 +713,17 @@ dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
 	}
 	memset(ev, 0, sizeof(*ev));
 	return false;
+}
+
+bool
+dispatch_wants(struct dispatch *d, struct span prog)
+{
+	size_t cn;
+
+	if (d->dirty)
+		dispatch_build(d);
+	lookup(d, prog, &cn);
+	return cn > 0;
 }
 
 /* dispatch_free - release a dispatcher and its recogniser states */

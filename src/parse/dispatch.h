@@ -49,6 +49,10 @@ bool dispatch_add_custom(struct dispatch *d, const char *spec, char **err);
 bool
 dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev);
 
+/* dispatch_wants - some recogniser reads this program's lines: the
+ * cheap question asked of every line before its header is split */
+bool dispatch_wants(struct dispatch *d, struct span prog);
+
 void dispatch_free(struct dispatch *d);
 
 /* dispatch_names - for docs and --help: one line per built-in

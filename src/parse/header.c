@@ -116,18 +116,13 @@ split_program(struct logline *ll, const char *p, size_t n)
 	return i + 1;
 }
 
-bool
-header_split(struct logline *ll, const char *p, size_t n)
+/* skip_stamp - the text after the timestamp (and a leading <pri>), or
+ * NULL when the line has no timestamp popauth knows; sets the stamp */
+static inline const char *
+skip_stamp(const char *p, size_t n, struct span *ts, enum ts_kind *kind)
 {
-	const char *end = p + n, *q;
-	size_t k;
+	const char *end = p + n;
 
-	/* no memset: this runs for every line; set each field once */
-	ll->line = (struct span){p, n};
-	ll->host = ll->pid = ll->prog = ll->msg = SPAN_NONE;
-	ll->time = 0;
-	ll->has_time = false;
-	/* a leading "<pri>", as some FIFO templates write it */
 	if (n > 3 && p[0] == '<') {
 		size_t i = 1;
 		while (i < 5 && i < n && is_digit(p[i]))
@@ -139,21 +134,68 @@ header_split(struct logline *ll, const char *p, size_t n)
 	}
 	if (n >= 16 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' &&
 	    p[12] == ':' && p[15] == ' ') {
-		ll->ts = (struct span){p, 15};
-		ll->tskind = TS_BSD;
-		q = p + 16;
-	} else if (n >= 20 && p[4] == '-' && p[7] == '-' && p[13] == ':' &&
+		*ts = (struct span){p, 15};
+		*kind = TS_BSD;
+		return p + 16;
+	}
+	if (n >= 20 && p[4] == '-' && p[7] == '-' && p[13] == ':' &&
 	    p[16] == ':' && (p[10] == 'T' || p[10] == ' ')) {
 		const char *e = p + 19;
 		/* fraction and zone run up to the next blank */
 		while (e < end && *e != ' ')
 			e++;
 		if (e == end)
-			return false;
-		ll->ts = (struct span){p, (size_t)(e - p)};
-		ll->tskind = TS_ISO;
-		q = e + 1;
-	} else {
+			return NULL;
+		*ts = (struct span){p, (size_t)(e - p)};
+		*kind = TS_ISO;
+		return e + 1;
+	}
+	return NULL;
+}
+
+bool
+header_program(const char *p, size_t n, struct span *prog)
+{
+	const char *end = p + n, *q;
+	struct span ts;
+	enum ts_kind kind;
+	size_t k, rest;
+
+	if ((q = skip_stamp(p, n, &ts, &kind)) == NULL)
+		return false;
+	k = scan_blank(q, 0, (size_t)(end - q));
+	if (k == 0 || q + k == end)
+		return false;
+	if (q[k - 1] == ':') {
+		/* Dovecot's own log: this token is the program */
+		k = scan_stop(q, 0, k);
+		*prog = (struct span){q, k};
+		return k > 0;
+	}
+	q += k + 1;
+	rest = (size_t)(end - q);
+	k = scan_stop(q, 0, rest);
+	/* a colon inside the name ("imap(a:b)"): only ": " ends it */
+	while (k + 1 < rest && q[k] == ':' && q[k + 1] != ' ')
+		k = scan_stop(q, k + 1, rest);
+	if (k == 0 || k == rest || q[k] == ' ')
+		return false;
+	*prog = (struct span){q, k};
+	return true;
+}
+
+bool
+header_split(struct logline *ll, const char *p, size_t n)
+{
+	const char *end = p + n, *q;
+	size_t k;
+
+	/* no memset: this runs for every line; set each field once */
+	ll->line = (struct span){p, n};
+	ll->host = ll->pid = ll->prog = ll->msg = SPAN_NONE;
+	ll->time = 0;
+	ll->has_time = false;
+	if ((q = skip_stamp(p, n, &ll->ts, &ll->tskind)) == NULL) {
 		ll->ts = SPAN_NONE;
 		ll->tskind = TS_NONE;
 		return false;

@@ -41,6 +41,13 @@ struct logline {
 	bool has_time;
 };
 
+/*
+ * header_program - only find the program name ("prog" of "prog[pid]:"),
+ * as cheaply as possible; false when the line has no log header.  Most
+ * lines are dropped on this answer, before anything else is looked at.
+ */
+bool header_program(const char *p, size_t n, struct span *prog);
+
 /* header_split - fill ll from the line; false when it is not a log line */
 bool header_split(struct logline *ll, const char *p, size_t n);
 

@@ -49,12 +49,26 @@ count_recog(struct parser_stats *st, const char *name)
 	}
 }
 
+/* unparsable - count and report a line without a log header */
+static bool
+unparsable(struct parser *pr, const char *p, size_t n, const char *where,
+    uint64_t lineno, struct logline *ll)
+{
+	pr->st.unparsable++;
+	msg_warn_rate(&pr->rl_header,
+	    "%s line %llu: not a log line with a known header: \"%s\"", where,
+	    (unsigned long long)lineno, esc((struct span){p, n < 80 ? n : 80}));
+	ll->line.p = NULL;
+	return false;
+}
+
 bool
 parser_line(struct parser *pr, const char *p, size_t n,
     const struct logline *pre, const char *where, uint64_t lineno,
     struct event *ev, struct logline *ll)
 {
 	struct logline local;
+	struct span prog;
 
 	if (ll == NULL)
 		ll = &local;
@@ -70,14 +84,14 @@ parser_line(struct parser *pr, const char *p, size_t n,
 	}
 	if (pre != NULL) {
 		*ll = *pre;
-	} else if (!header_split(ll, p, n)) {
-		pr->st.unparsable++;
-		msg_warn_rate(&pr->rl_header,
-		    "%s line %llu: not a log line with a known header: \"%s\"",
-		    where, (unsigned long long)lineno,
-		    esc((struct span){p, n < 80 ? n : 80}));
-		ll->line.p = NULL;
+	} else if (!header_program(p, n, &prog)) {
+		return unparsable(pr, p, n, where, lineno, ll);
+	} else if (!dispatch_wants(pr->dispatch, prog)) {
+		/* the common case: a program no recogniser reads */
+		ll->line = (struct span){p, n};
 		return false;
+	} else if (!header_split(ll, p, n)) {
+		return unparsable(pr, p, n, where, lineno, ll);
 	}
 	/* dispatch_line zeroes *ev for the lines it looks at */
 	if (!dispatch_line(pr->dispatch, ll, ev))
