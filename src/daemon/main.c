@@ -54,7 +54,7 @@ main(int argc, char **argv)
 {
 	struct cli cli = {0};
 	char **ops = xcalloc((size_t)argc + 1, sizeof(*ops));
-	int nops = 0;
+	int nops = 0, rc;
 	bool only_operands = false;
 
 	cli.overrides = xcalloc((size_t)argc + 1, sizeof(*cli.overrides));
@@ -68,7 +68,8 @@ main(int argc, char **argv)
 			if (i + 1 >= argc) {
 				fprintf(stderr,
 				    "popauth: %s needs an argument\n", a);
-				return 2;
+				rc = 2;
+				goto out;
 			}
 			if (a[1] == 'c')
 				cli.config_file = argv[++i];
@@ -82,25 +83,27 @@ main(int argc, char **argv)
 			cli.verbose = true;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage(stdout);
-			return 0;
+			rc = 0;
+			goto out;
 		} else if (strcmp(a, "-V") == 0 ||
 		    strcmp(a, "--version") == 0) {
 			puts("popauth " POPAUTH_VERSION);
-			return 0;
+			rc = 0;
+			goto out;
 		} else {
 			ops[nops++] = argv[i]; /* the command's own option */
 		}
 	}
 	if (nops == 0) {
 		usage(stderr);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	msg_open("popauth", MSG_DEST_STDERR, NULL);
 	if (cli.verbose)
 		msg_set_level(MSG_DEBUG);
 
 	const char *cmd = ops[0];
-	int rc;
 	if (strcmp(cmd, "run") == 0 && nops == 1)
 		rc = daemon_run(&cli);
 	else if (strcmp(cmd, "replay") == 0)
@@ -118,6 +121,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		rc = 2;
 	}
+out:
 	free(ops);
 	free(cli.overrides);
 	return rc;

@@ -15,7 +15,10 @@ DESCRIPTION
          the test config, relay is refused again after the lease, the map is
          empty and popauth logs the expiry - on its timer, with no new line;
       5. a failed login grants nothing;
-      6. SIGTERM: clean exit, PID file removed.
+      6. SIGTERM: clean exit, PID file removed;
+      7. the FIFO path: Dovecot's real lines reach popauth through a FIFO
+         whose writer (standing in for syslog) closes and reopens between
+         batches; every login is seen and relay follows.
 
 SAFETY
     Needs root (exit 77 otherwise).  See harness.py: temp dirs only, loopback
@@ -127,6 +130,41 @@ def main():
         # 6. the context manager checked exit status 0
         check(not os.path.exists(pa.pid_file), 'PID file removed at exit')
         check('popauth is terminating' in pa.stderr_text(), 'exit logged')
+
+        # 7. the FIFO path
+        fifo = mail.root + '/popauth/mail.fifo'
+        with mail.popauth(name='fifo', log_sources='fifo:' + fifo,
+                          state_directory=mail.root + '/popauth/state-fifo',
+                          pid_file=mail.root + '/popauth/fifo.pid') as pa2:
+            cur = mail.dovecot_cursor()
+            writers = 0
+
+            def pump():
+                # what syslog would do: a writer per batch, closed after
+                nonlocal writers
+                lines = cur.read_lines()
+                if lines:
+                    with open(fifo, 'w') as w:
+                        w.write('\n'.join(lines) + '\n')
+                    writers += 1
+                return lines
+            for ip, login in (('127.0.0.8', mail.pop3_login),
+                              ('127.0.0.9', mail.imap_login),
+                              ('127.0.0.10', mail.pop3_login)):
+                check(relay_code(mail, ip) == 554, '%s refused before' % ip)
+                t0 = time.monotonic()
+                check(login(ip, 'alice'), 'login from %s' % ip)
+                h.wait_until(lambda: any('rip=%s,' % ip in l for l in pump()),
+                             timeout=5, what='the login line of %s' % ip)
+                h.wait_until(lambda: relay_code(mail, ip) == 250,
+                             timeout=2.5, what='relay for %s' % ip)
+                check(True, '%s may relay %.2f s after its login, through the '
+                      'FIFO' % (ip, time.monotonic() - t0))
+            check(writers >= 3, 'the FIFO had %d writers, one after the other'
+                  % writers)
+            check(pa2.stderr_text().count('has authenticated a new relay '
+                                          'session') == 3,
+                  'all three logins seen through the FIFO')
     return 0
 
 
