@@ -30,7 +30,7 @@ GENLOG = os.environ.get("GENLOG",
 def build():
     bdir = os.path.join(TOP, "build-bench")
     if not os.path.exists(os.path.join(bdir, "build.ninja")):
-        subprocess.run(["meson", "setup", bdir, "--buildtype=release"],
+        subprocess.run(["meson", "setup", bdir, "--buildtype=release", "-Db_lto=true"],
                        check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["ninja", "-C", bdir], check=True, stdout=subprocess.DEVNULL)
     return os.path.join(bdir, "popauth")

@@ -79,6 +79,18 @@ test_sync(const char *type)
 	T_EQ_STR(lookup(spec, "192.0.2.2"), "OK");
 	T_EQ_STR(lookup(spec, "2001:db8::1"), "OK");
 	T_EQ_STR(lookup(spec, "192.0.2.9"), "");
+	/* nothing changed: postmap does not run again */
+	char idx[700];
+	struct stat before, after;
+	snprintf(idx, sizeof(idx), "%s.%s", strchr(spec, ':') + 1,
+	    strcmp(type, "lmdb") == 0 ? "lmdb" : "db");
+	T_EQ_INT(stat(idx, &before), 0);
+	T_EQ_INT(accessmap_sync(m), 0);
+	T_EQ_INT(stat(idx, &after), 0);
+	T_OK(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+	    before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+	accessmap_get_stats(m, &st);
+	T_EQ_INT(st.rebuilds, 1);
 	/* the map always equals the state, an empty one included */
 	c.n = 0;
 	T_EQ_INT(accessmap_sync(m), 0);

@@ -508,11 +508,17 @@ test_small_buffer(void)
 int
 main(void)
 {
-	test_basic();
-	test_limit();
-	test_huge_line();
-	test_chunking();
-	test_read();
-	test_small_buffer();
+	/* twice: with the widest newline scan the CPU has, then with the
+	 * baseline one */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			lr_narrow_simd();
+		test_basic();
+		test_limit();
+		test_huge_line();
+		test_chunking();
+		test_read();
+		test_small_buffer();
+	}
 	return t_done();
 }

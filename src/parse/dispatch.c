@@ -142,6 +142,12 @@ name_hash(uint64_t seed, const char *p, size_t n)
 			h ^= h >> 32;
 		}
 		memcpy(&w, last, 8); /* overlaps the previous word */
+	} else if (n >= 4) {
+		/* two 4-byte words, overlapping: no byte loop for "dovecot" */
+		uint32_t a, b;
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		w = (uint64_t)a << 32 | b;
 	} else {
 		while (n > 0)
 			w = w << 8 | (unsigned char)p[--n];
@@ -223,6 +229,14 @@ key_eq(const char *a, const char *b, size_t n)
 		memcpy(&x, a + n - 8, 8); /* overlaps the last full word */
 		memcpy(&y, b + n - 8, 8);
 		return x == y;
+	}
+	if (n >= 4) {
+		uint32_t u, v, u2, v2;
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		memcpy(&u2, a + n - 4, 4);
+		memcpy(&v2, b + n - 4, 4);
+		return u == v && u2 == v2;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (a[i] != b[i])
@@ -722,6 +736,18 @@ dispatch_wants(struct dispatch *d, struct span prog)
 
 	if (d->dirty)
 		dispatch_build(d);
+	/* every line comes here: the probe for a known name is written out
+	 * so that it compiles to a handful of instructions; anything else
+	 * goes the long way (and is remembered) */
+	uint32_t hash = name_hash(d->seed, prog.p, prog.n);
+	for (size_t i = hash & d->mask;; i = (i + 1) & d->mask) {
+		const struct slot *s = &d->tab[i];
+		if (s->key == NULL)
+			break;
+		if (s->hash == hash && s->klen == prog.n &&
+		    key_eq(s->key, prog.p, prog.n))
+			return s->count > 0;
+	}
 	lookup(d, prog, &cn);
 	return cn > 0;
 }

@@ -20,6 +20,8 @@
  *	rebuild.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,12 +157,56 @@ accessmap_get_stats(const struct accessmap *m, struct accessmap_stats *st)
 	*st = m->st;
 }
 
-/* write_text - fill and write the text file; -1 after logging */
+/* index_path - the file postmap builds from the text */
+static void
+index_path(const struct accessmap *m, char *buf, size_t size)
+{
+	const char *suffix = strcmp(m->type, "lmdb") == 0 ? ".lmdb"
+	    : strcmp(m->type, "cdb") == 0                 ? ".cdb"
+							  : ".db";
+
+	snprintf(buf, size, "%s%s", m->path, suffix);
+}
+
+/* current - the map on disk already says m->text, and its index was
+ * built after the text was written: nothing to do (a restart, a replay
+ * that changed nothing) */
+static bool
+current(const struct accessmap *m)
+{
+	char idx[4096];
+	struct stat ts, is;
+	bool same = false;
+	int fd;
+
+	index_path(m, idx, sizeof(idx));
+	if (stat(m->path, &ts) < 0 || stat(idx, &is) < 0 ||
+	    (size_t)ts.st_size != m->text.len ||
+	    is.st_mtim.tv_sec < ts.st_mtim.tv_sec ||
+	    (is.st_mtim.tv_sec == ts.st_mtim.tv_sec &&
+		is.st_mtim.tv_nsec < ts.st_mtim.tv_nsec))
+		return false;
+	if (m->text.len == 0)
+		return true;
+	if ((fd = open(m->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	char *old = xmalloc(m->text.len);
+	same = read(fd, old, m->text.len) == (ssize_t)m->text.len &&
+	    memcmp(old, m->text.s, m->text.len) == 0;
+	free(old);
+	close(fd);
+	return same;
+}
+
+/* write_text - fill and write the text file; -1 after logging, 1 when the
+ * map on disk is already this (no postmap needed), 0 when written */
 static int
 write_text(struct accessmap *m)
 {
 	sbuf_reset(&m->text);
 	m->fill(m->arg, &m->text);
+	if (current(m))
+		return 1;
 	if (afile_write(
 		m->path, m->text.s ? m->text.s : "", m->text.len, 0644) < 0) {
 		msg_error("%s %s: cannot write %s: %s", m->what, m->spec,
@@ -216,6 +262,18 @@ finished(struct accessmap *m, bool ok, const struct spawn_result *r)
 
 static void schedule(struct accessmap *m);
 
+/* unchanged - the map on disk already was what it should be */
+static void
+unchanged(struct accessmap *m)
+{
+	m->running = false;
+	m->fails = 0;
+	m->st.healthy = true;
+	m->st.entries = count_lines(&m->text);
+	msg_debug(
+	    "%s %s is current (%zu entries)", m->what, m->spec, m->st.entries);
+}
+
 static void
 postmap_done(struct spawn_result *r, void *arg)
 {
@@ -235,9 +293,13 @@ rebuild_async(struct loop *l, void *arg)
 	(void)l;
 	m->pending = false;
 	m->last_start_ms = mono_ms();
-	if (write_text(m) < 0) {
+	switch (write_text(m)) {
+	case -1:
 		finished(m, false, NULL);
 		schedule(m);
+		return;
+	case 1:
+		unchanged(m);
 		return;
 	}
 	m->running = true;
@@ -299,18 +361,23 @@ accessmap_sync(struct accessmap *m)
 		loop_run_once(m->loop, 100);
 	if (m->timer)
 		loop_timer_stop(m->timer);
+	m->pending = false;
+	m->last_start_ms = mono_ms();
+	switch (write_text(m)) {
+	case -1:
+		finished(m, false, NULL);
+		return -1;
+	case 1:
+		unchanged(m);
+		return 0;
+	}
 	if (m->per_second && m->last_done_sec >= time(NULL)) {
+		/* Postfix would miss a second change in the same second */
 		struct timespec ts = {0, 0};
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec = 0;
 		ts.tv_nsec = 1000000000L - ts.tv_nsec;
 		nanosleep(&ts, NULL);
-	}
-	m->pending = false;
-	m->last_start_ms = mono_ms();
-	if (write_text(m) < 0) {
-		finished(m, false, NULL);
-		return -1;
 	}
 	m->running = true;
 	spawn_sync(argv, NULL, 0, SYNC_TIMEOUT_MS, &r);

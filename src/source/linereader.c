@@ -74,7 +74,7 @@ emit(
 
 #ifdef __SSE2__
 /* newlines64 - bit i set where p[i] is a newline, for 64 bytes */
-static inline uint64_t
+static inline __attribute__((always_inline)) uint64_t
 newlines64(const char *p)
 {
 	const __m128i nl = _mm_set1_epi8('\n');
@@ -89,7 +89,85 @@ newlines64(const char *p)
 	}
 	return m;
 }
+
+/* blocks - emit the lines that end in whole 64-byte blocks; returns the
+ * offset after the last block.  `mask' is inlined: one copy per ISA. */
+static inline __attribute__((always_inline)) size_t
+blocks(struct linereader *lr, const char *base, size_t len, size_t *linep,
+    lr_line_fn *fn, void *arg, uint64_t (*mask)(const char *))
+{
+	size_t pos = 0, line = *linep;
+
+	for (; pos + 64 <= len; pos += 64) {
+		uint64_t m = mask(base + pos);
+		while (m) {
+			size_t nl = pos + (size_t)__builtin_ctzll(m);
+			m &= m - 1;
+			emit(lr, base + line, nl - line, fn, arg);
+			line = nl + 1;
+		}
+	}
+	*linep = line;
+	return pos;
+}
+
+static size_t
+blocks_sse2(struct linereader *lr, const char *base, size_t len, size_t *linep,
+    lr_line_fn *fn, void *arg)
+{
+	return blocks(lr, base, len, linep, fn, arg, newlines64);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+
+/* newlines64_avx2 - the same with two 32-byte compares */
+static inline __attribute__((always_inline, target("avx2"))) uint64_t
+newlines64_avx2(const char *p)
+{
+	const __m256i nl = _mm256_set1_epi8('\n');
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+
+	return (uint64_t)(unsigned)_mm256_movemask_epi8(
+		   _mm256_cmpeq_epi8(a, nl)) |
+	    (uint64_t)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, nl))
+	    << 32;
+}
+
+static __attribute__((target("avx2"))) size_t
+blocks_avx2(struct linereader *lr, const char *base, size_t len, size_t *linep,
+    lr_line_fn *fn, void *arg)
+{
+	return blocks(lr, base, len, linep, fn, arg, newlines64_avx2);
+}
 #endif
+
+typedef size_t blocks_fn(
+    struct linereader *, const char *, size_t, size_t *, lr_line_fn *, void *);
+
+static blocks_fn *blocks_best;
+
+/* pick_blocks - the widest newline scan this CPU has */
+static blocks_fn *
+pick_blocks(void)
+{
+#ifdef HAVE_AVX2_PATH
+	if (__builtin_cpu_supports("avx2"))
+		return blocks_avx2;
+#endif
+	return blocks_sse2;
+}
+#endif
+
+void
+lr_narrow_simd(void)
+{
+#ifdef __SSE2__
+	blocks_best = blocks_sse2;
+#endif
+}
 
 /*
  * scan - hand out the complete lines in base[0..len); returns the bytes
@@ -105,15 +183,9 @@ scan(struct linereader *lr, const char *base, size_t len, lr_line_fn *fn,
 	size_t line = 0, pos = 0;
 
 #ifdef __SSE2__
-	for (; pos + 64 <= len; pos += 64) {
-		uint64_t m = newlines64(base + pos);
-		while (m) {
-			size_t nl = pos + (size_t)__builtin_ctzll(m);
-			m &= m - 1;
-			emit(lr, base + line, nl - line, fn, arg);
-			line = nl + 1;
-		}
-	}
+	if (blocks_best == NULL)
+		blocks_best = pick_blocks();
+	pos = blocks_best(lr, base, len, &line, fn, arg);
 #endif
 	for (;;) {
 		const char *nl =

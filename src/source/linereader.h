@@ -65,6 +65,10 @@ void lr_finish(
 /* lr_flush - deliver a final line that has no newline (writer gone) */
 void lr_flush(struct linereader *lr, lr_line_fn *fn, void *arg);
 
+/* lr_narrow_simd - use the baseline (SSE2) newline scan even where a
+ * wider one exists: for tests of that path */
+void lr_narrow_simd(void);
+
 /* lr_pending - bytes of an incomplete line held in the buffer */
 size_t lr_pending(const struct linereader *lr);
 
