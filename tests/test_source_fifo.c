@@ -72,26 +72,12 @@ expect(struct got *g, const char *const *want, size_t nwant)
 		expect((g), w_, sizeof(w_) / sizeof(w_[0]));                   \
 	} while (0)
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* run - turn the loop until `want' lines (want 0: for ms), then a bit */
+/* run - turn the loop until `want' lines arrived (want 0: for ms), then
+ * a little longer so that extra lines would show */
 static void
 run(struct loop *loop, struct got *g, size_t want, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
-
-	while ((want == 0 || g->n < want) && now_ms() < end)
-		loop_run_once(loop, 20);
-	end = now_ms() + 30;
-	while (now_ms() < end)
-		loop_run_once(loop, 10);
+	t_run_loop(loop, &g->n, want, ms, 30);
 }
 
 static double
@@ -364,10 +350,10 @@ stdin_file(struct loop *loop, void *arg)
 	struct source *src = new_source("stdin", &g);
 	size_t want = *(size_t *)arg;
 
-	uint64_t end = now_ms() + 3000;
+	uint64_t end = loop_clock_ms() + 3000;
 
 	T_EQ_INT(source_start(src, loop, NULL), 0);
-	while (g.eofs == 0 && now_ms() < end)
+	while (g.eofs == 0 && loop_clock_ms() < end)
 		loop_run_once(loop, 20);
 	T_EQ_INT(g.n, want);
 	T_EQ_INT(g.eofs, 1);

@@ -83,27 +83,12 @@ expect(struct got *g, const char *const *want, size_t nwant)
 	} while (0)
 #define EXPECT_NONE(g) expect((g), NULL, 0)
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* run - turn the loop until `want' lines arrived (want 0: for ms), then
  * a little longer so that extra lines would show */
 static void
 run(struct loop *loop, struct got *g, size_t want, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
-
-	while ((want == 0 || g->n < want) && now_ms() < end)
-		loop_run_once(loop, 20);
-	end = now_ms() + 50;
-	while (now_ms() < end)
-		loop_run_once(loop, 10);
+	t_run_loop(loop, &g->n, want, ms, 50);
 }
 
 static void

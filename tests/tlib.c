@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "lib/loop.h"
 #include "lib/msg.h"
 #include "tlib.h"
 
@@ -124,4 +125,17 @@ t_write_file(const char *path, const char *content)
 		perror(path);
 		exit(2);
 	}
+}
+
+void
+t_run_loop(
+    struct loop *loop, const size_t *count, size_t want, int ms, int grace)
+{
+	uint64_t end = loop_clock_ms() + (uint64_t)ms;
+
+	while ((want == 0 || *count < want) && loop_clock_ms() < end)
+		loop_run_once(loop, 20);
+	end = loop_clock_ms() + (uint64_t)grace;
+	while (loop_clock_ms() < end)
+		loop_run_once(loop, 10);
 }

@@ -74,6 +74,14 @@ void t_msg_clear(void);
 /* t_msg_count - captured messages that contain `needle' */
 int t_msg_count(const char *needle);
 
+struct loop;
+
+/* t_run_loop - turn the loop until *count reaches want (want 0: for ms
+ * milliseconds), at most ms; then `grace' ms more, so that anything extra
+ * that would arrive shows */
+void t_run_loop(
+    struct loop *loop, const size_t *count, size_t want, int ms, int grace);
+
 /* t_write_file - create/replace a file with the given content */
 void t_write_file(const char *path, const char *content);
 

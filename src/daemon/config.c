@@ -236,10 +236,7 @@ raw_clear(struct raw *r)
 static char *
 where_of(const char *file, unsigned line)
 {
-	struct sbuf b = SBUF_INIT;
-
-	sbuf_printf(&b, "%s:%u", file, line);
-	return sbuf_detach(&b);
+	return xstrfmt("%s:%u", file, line);
 }
 
 /* raw_add_line - one physical line of a T_LINES value */

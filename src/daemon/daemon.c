@@ -42,6 +42,7 @@ struct dsource {
 	struct source *src;
 	char *spec;
 	bool ended;
+	uint64_t lines; /* delivered since start, for messages */
 	struct daemon *d;
 };
 
@@ -102,13 +103,16 @@ on_line(void *arg, struct source *src, const char *p, size_t n,
 {
 	struct dsource *ds = arg;
 	struct daemon *d = ds->d;
-	struct source_stats st;
 	struct event ev;
+	int64_t now = wall_now();
 
-	source_get_stats(src, &st);
+	(void)src;
+	/* RFC 3164 stamps have no year: it is the one that puts the line
+	 * closest to now, so "now" must move with the daemon */
+	parser_set_ref(&d->app.parser, now);
 	if (parser_line(
-		&d->app.parser, p, n, pre, ds->spec, st.lines, &ev, NULL)) {
-		policy_event(&d->app.pol, &ev, wall_now(), &d->app.act);
+		&d->app.parser, p, n, pre, ds->spec, ++ds->lines, &ev, NULL)) {
+		policy_event(&d->app.pol, &ev, now, &d->app.act);
 		app_apply(&d->app);
 		schedule_expiry(d);
 	}

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/afile.h"
 #include "../lib/mem.h"
 #include "../lib/sbuf.h"
 #include "lock.h"
@@ -26,28 +27,6 @@ struct lock {
 	int pidfd;
 	char *pid_file;
 };
-
-/* mkdirs - mkdir -p, new directories mode 0700 */
-static int
-mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	int rc = 0;
-
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != 0)
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			rc = -1;
-		*s = c;
-		if (c == 0 || rc < 0)
-			break;
-	}
-	free(p);
-	return rc;
-}
 
 static long
 read_pid(const char *pid_file)
@@ -67,15 +46,6 @@ read_pid(const char *pid_file)
 	return pid > 0 ? pid : 0;
 }
 
-static char *
-errmsg(const char *fmt, const char *a, const char *b)
-{
-	struct sbuf s = SBUF_INIT;
-
-	sbuf_printf(&s, fmt, a, b);
-	return sbuf_detach(&s);
-}
-
 struct lock *
 lock_acquire(const char *state_dir, const char *pid_file, char **err)
 {
@@ -84,43 +54,38 @@ lock_acquire(const char *state_dir, const char *pid_file, char **err)
 	int n;
 
 	lk->dirfd = lk->pidfd = -1;
-	if (mkdirs(state_dir) < 0) {
-		*err = errmsg("cannot create state directory %s: %s", state_dir,
-		    strerror(errno));
+	if (afile_mkdirs(state_dir, 0700) < 0) {
+		*err = xstrfmt("cannot create state directory %s: %s",
+		    state_dir, strerror(errno));
 		goto fail;
 	}
 	lk->dirfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lk->dirfd < 0) {
-		*err = errmsg("cannot open state directory %s: %s", state_dir,
+		*err = xstrfmt("cannot open state directory %s: %s", state_dir,
 		    strerror(errno));
 		goto fail;
 	}
 	if (flock(lk->dirfd, LOCK_EX | LOCK_NB) < 0) {
 		long pid = read_pid(pid_file);
-		struct sbuf s = SBUF_INIT;
-		if (pid)
-			sbuf_printf(&s,
-			    "state directory %s is in use by another popauth "
-			    "(pid %ld)",
-			    state_dir, pid);
-		else
-			sbuf_printf(&s,
-			    "state directory %s is in use by another popauth",
-			    state_dir);
-		*err = sbuf_detach(&s);
+		*err = pid ? xstrfmt("state directory %s is in use by another "
+				     "popauth (pid %ld)",
+				 state_dir, pid)
+			   : xstrfmt("state directory %s is in use by another "
+				     "popauth",
+				 state_dir);
 		goto fail;
 	}
 	lk->pidfd =
 	    open(pid_file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (lk->pidfd < 0 || flock(lk->pidfd, LOCK_EX | LOCK_NB) < 0) {
-		*err = errmsg(
+		*err = xstrfmt(
 		    "cannot lock PID file %s: %s", pid_file, strerror(errno));
 		goto fail;
 	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(lk->pidfd, 0) < 0 ||
 	    pwrite(lk->pidfd, buf, (size_t)n, 0) != n) {
-		*err = errmsg(
+		*err = xstrfmt(
 		    "cannot write PID file %s: %s", pid_file, strerror(errno));
 		goto fail;
 	}

@@ -18,6 +18,30 @@
 #include "mem.h"
 
 int
+afile_mkdirs(const char *dir, mode_t mode)
+{
+	char *p = xstrdup(dir);
+	int rc = 0, e = 0;
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != 0)
+			continue;
+		char c = *s;
+		*s = 0;
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			rc = -1;
+			e = errno;
+		}
+		*s = c;
+		if (c == 0 || rc < 0)
+			break;
+	}
+	free(p);
+	errno = e ? e : errno;
+	return rc;
+}
+
+int
 afile_fsync_dir(const char *path)
 {
 	char *copy = xstrdup(path);

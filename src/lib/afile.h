@@ -13,6 +13,10 @@
 /* afile_write - returns 0, or -1 with errno set (the target unchanged) */
 int afile_write(const char *path, const void *data, size_t len, mode_t mode);
 
+/* afile_mkdirs - mkdir -p; directories it creates get `mode'.  0, or -1
+ * with errno set */
+int afile_mkdirs(const char *dir, mode_t mode);
+
 /* afile_fsync_dir - fsync the directory that holds path */
 int afile_fsync_dir(const char *path);
 

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "heap.h"
 #include "loop.h"
 #include "mem.h"
 #include "msg.h"
@@ -34,8 +35,7 @@ struct loop_timer {
 	struct loop *loop;
 	loop_timer_fn *fn;
 	void *arg;
-	uint64_t due;
-	size_t slot; /* index in heap, or SIZE_MAX when not pending */
+	struct heap_node due; /* key: monotonic ms it fires at */
 };
 
 struct child {
@@ -50,8 +50,7 @@ struct loop {
 	uint64_t now;
 	struct io_watch *io;
 	size_t nio;
-	struct loop_timer **heap;
-	size_t nheap, capheap;
+	struct heap timers;
 	int sigfd;
 	sigset_t sigs;
 	struct {
@@ -62,8 +61,8 @@ struct loop {
 	size_t nchild, capchild;
 };
 
-static uint64_t
-mono_ms(void)
+uint64_t
+loop_clock_ms(void)
 {
 	struct timespec ts;
 
@@ -80,7 +79,7 @@ loop_new(void)
 		msg_fatal("epoll_create1: %s", strerror(errno));
 	l->sigfd = -1;
 	sigemptyset(&l->sigs);
-	l->now = mono_ms();
+	l->now = loop_clock_ms();
 	return l;
 }
 
@@ -95,7 +94,7 @@ loop_free(struct loop *l)
 		sigprocmask(SIG_UNBLOCK, &l->sigs, NULL);
 	}
 	free(l->io);
-	free(l->heap);
+	heap_free(&l->timers);
 	free(l->child);
 	free(l);
 }
@@ -150,48 +149,7 @@ loop_io_del(struct loop *l, int fd)
 	l->io[fd].used = false;
 }
 
-/* timers: binary min-heap on due time */
-
-static void
-heap_set(struct loop *l, size_t i, struct loop_timer *t)
-{
-	l->heap[i] = t;
-	t->slot = i;
-}
-
-static void
-heap_up(struct loop *l, size_t i)
-{
-	struct loop_timer *t = l->heap[i];
-
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-		if (l->heap[p]->due <= t->due)
-			break;
-		heap_set(l, i, l->heap[p]);
-		i = p;
-	}
-	heap_set(l, i, t);
-}
-
-static void
-heap_down(struct loop *l, size_t i)
-{
-	struct loop_timer *t = l->heap[i];
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= l->nheap)
-			break;
-		if (c + 1 < l->nheap && l->heap[c + 1]->due < l->heap[c]->due)
-			c++;
-		if (t->due <= l->heap[c]->due)
-			break;
-		heap_set(l, i, l->heap[c]);
-		i = c;
-	}
-	heap_set(l, i, t);
-}
+/* timers: a min-heap on the time they fire */
 
 struct loop_timer *
 loop_timer_new(struct loop *l, loop_timer_fn *fn, void *arg)
@@ -201,58 +159,43 @@ loop_timer_new(struct loop *l, loop_timer_fn *fn, void *arg)
 	t->loop = l;
 	t->fn = fn;
 	t->arg = arg;
-	t->slot = SIZE_MAX;
+	t->due.slot = HEAP_NONE;
 	return t;
 }
 
 void
 loop_timer_stop(struct loop_timer *t)
 {
-	struct loop *l = t->loop;
-	size_t i = t->slot;
-
-	if (i == SIZE_MAX)
-		return;
-	t->slot = SIZE_MAX;
-	if (--l->nheap == i)
-		return;
-	struct loop_timer *moved = l->heap[l->nheap];
-	heap_set(l, i, moved);
-	heap_down(l, i);
-	heap_up(l, moved->slot);
+	heap_remove(&t->loop->timers, &t->due);
 }
 
 void
 loop_timer_start_at(struct loop_timer *t, uint64_t at_ms)
 {
-	struct loop *l = t->loop;
-
-	loop_timer_stop(t);
-	t->due = at_ms;
-	if (l->nheap == l->capheap) {
-		l->capheap = l->capheap ? 2 * l->capheap : 16;
-		l->heap = xreallocarray(l->heap, l->capheap, sizeof(*l->heap));
+	if (heap_contains(&t->due)) {
+		heap_rekey(&t->loop->timers, &t->due, (int64_t)at_ms);
+	} else {
+		t->due.key = (int64_t)at_ms;
+		heap_push(&t->loop->timers, &t->due);
 	}
-	heap_set(l, l->nheap++, t);
-	heap_up(l, t->slot);
 }
 
 void
 loop_timer_start(struct loop_timer *t, uint64_t delay_ms)
 {
-	loop_timer_start_at(t, mono_ms() + delay_ms);
+	loop_timer_start_at(t, loop_clock_ms() + delay_ms);
 }
 
 bool
 loop_timer_pending(const struct loop_timer *t)
 {
-	return t->slot != SIZE_MAX;
+	return heap_contains(&t->due);
 }
 
 uint64_t
 loop_timer_due(const struct loop_timer *t)
 {
-	return t->due;
+	return (uint64_t)t->due.key;
 }
 
 void
@@ -356,9 +299,12 @@ reap_children(struct loop *l)
 static void
 run_timers(struct loop *l)
 {
-	while (l->nheap > 0 && l->heap[0]->due <= l->now) {
-		struct loop_timer *t = l->heap[0];
-		loop_timer_stop(t);
+	struct heap_node *top;
+
+	while ((top = heap_top(&l->timers)) != NULL &&
+	    (uint64_t)top->key <= l->now) {
+		struct loop_timer *t = HEAP_ENTRY(top, struct loop_timer, due);
+		heap_remove(&l->timers, top);
 		t->fn(l, t->arg);
 	}
 }
@@ -367,22 +313,23 @@ void
 loop_run_once(struct loop *l, int timeout_ms)
 {
 	struct epoll_event evs[64];
+	struct heap_node *top;
 	int n;
 
-	l->now = mono_ms();
+	l->now = loop_clock_ms();
 	run_timers(l);
 	if (l->stop)
 		return;
-	if (l->nheap > 0) {
-		uint64_t wait =
-		    l->heap[0]->due > l->now ? l->heap[0]->due - l->now : 0;
+	if ((top = heap_top(&l->timers)) != NULL) {
+		uint64_t due = (uint64_t)top->key;
+		uint64_t wait = due > l->now ? due - l->now : 0;
 		if (timeout_ms < 0 || wait < (uint64_t)timeout_ms)
 			timeout_ms = wait > 600000 ? 600000 : (int)wait;
 	}
 	n = epoll_wait(l->epfd, evs, 64, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		msg_fatal("epoll_wait: %s", strerror(errno));
-	l->now = mono_ms();
+	l->now = loop_clock_ms();
 	for (int i = 0; i < n && !l->stop; i++) {
 		int fd = evs[i].data.fd;
 		if ((size_t)fd < l->nio && l->io[fd].used)

@@ -30,6 +30,9 @@ void loop_stop(struct loop *);
 /* loop_run_once - one epoll_wait of at most timeout_ms, then dispatch */
 void loop_run_once(struct loop *, int timeout_ms);
 
+/* loop_clock_ms - monotonic milliseconds, now (for code without a loop) */
+uint64_t loop_clock_ms(void);
+
 /* loop_now_ms - monotonic milliseconds, cached per iteration */
 uint64_t loop_now_ms(struct loop *);
 

@@ -96,6 +96,26 @@ sbuf_printf(struct sbuf *b, const char *fmt, ...)
 }
 
 char *
+xstrfmt(const char *fmt, ...)
+{
+	struct sbuf b = SBUF_INIT;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg_panic("xstrfmt: bad format %s", fmt);
+	sbuf_reserve(&b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b.s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b.len = (size_t)n;
+	return sbuf_detach(&b);
+}
+
+char *
 sbuf_detach(struct sbuf *b)
 {
 	char *s = b->s ? b->s : xstrdup("");

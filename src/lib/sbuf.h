@@ -41,6 +41,9 @@ void sbuf_add(struct sbuf *b, const void *p, size_t n);
 void sbuf_addc(struct sbuf *b, char c);
 void sbuf_adds(struct sbuf *b, const char *s);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* xstrfmt - a formatted string in new memory (the caller frees it) */
+char *xstrfmt(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
 /* sbuf_detach - hand the string to the caller (who frees it) and reset */
 char *sbuf_detach(struct sbuf *b);
 

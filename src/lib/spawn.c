@@ -189,15 +189,6 @@ mark_exec_failure(struct spawn_result *r)
 		r->exec_failed = true;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * reap - wait for the child, killing it at the deadline (0: none).  The
  * child may outlive its pipes (closed them, or passed them on), so the
@@ -220,7 +211,7 @@ reap(pid_t pid, uint64_t deadline, int *status)
 			*status = 0x7f00; /* unknown: report as failure */
 			return killed;
 		}
-		if (now_ms() >= deadline) {
+		if (loop_clock_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			killed = true;
 		} else {
@@ -236,7 +227,7 @@ spawn_sync(char *const argv[], const char *in, size_t inlen, int timeout_ms,
 	int in_w = -1, out_r, err_r;
 	size_t off = 0;
 	uint64_t deadline =
-	    now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	    loop_clock_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	bool killed = false;
 	pid_t pid;
 	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
@@ -260,7 +251,7 @@ spawn_sync(char *const argv[], const char *in, size_t inlen, int timeout_ms,
 		if (err_r >= 0)
 			p[np++] = (struct pollfd){err_r, POLLIN, 0};
 		if (timeout_ms > 0) {
-			uint64_t now = now_ms();
+			uint64_t now = loop_clock_ms();
 			if (now >= deadline)
 				break; /* reap() kills it */
 			wait = (int)(deadline - now);

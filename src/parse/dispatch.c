@@ -104,25 +104,12 @@ struct dispatch {
 	uint16_t *scratch; /* hn entries, for names not remembered */
 };
 
-static void err_set(char **err, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-/* err_set - *err = a malloc'd message */
-static void
-err_set(char **err, const char *fmt, ...)
-{
-	struct sbuf b = SBUF_INIT;
-	va_list ap;
-	char tmp[512];
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	sbuf_adds(&b, tmp);
-	if (err)
-		*err = sbuf_detach(&b);
-	else
-		sbuf_free(&b);
-}
+/* err_set - *err = a message in new memory (if err is not NULL) */
+#define err_set(err, ...)                                                      \
+	do {                                                                   \
+		if (err)                                                       \
+			*(err) = xstrfmt(__VA_ARGS__);                         \
+	} while (0)
 
 /*
  * name_hash - hash of a program name, a word at a time, keyed by the

@@ -72,15 +72,6 @@ accessmap_type_ok(const char *type, size_t len)
 	return false;
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 struct accessmap *
 accessmap_new(const struct accessmap_opts *o, accessmap_fill_fn *fill,
     void *arg, char **err)
@@ -257,7 +248,7 @@ finished(struct accessmap *m, bool ok, const struct spawn_result *r)
 	m->pending = true;
 	uint64_t backoff = RETRY_MIN_MS << (m->fails < 7 ? m->fails - 1 : 6);
 	m->retry_at_ms =
-	    mono_ms() + (backoff > RETRY_MAX_MS ? RETRY_MAX_MS : backoff);
+	    loop_clock_ms() + (backoff > RETRY_MAX_MS ? RETRY_MAX_MS : backoff);
 }
 
 static void schedule(struct accessmap *m);
@@ -292,7 +283,7 @@ rebuild_async(struct loop *l, void *arg)
 
 	(void)l;
 	m->pending = false;
-	m->last_start_ms = mono_ms();
+	m->last_start_ms = loop_clock_ms();
 	switch (write_text(m)) {
 	case -1:
 		finished(m, false, NULL);
@@ -315,7 +306,7 @@ rebuild_async(struct loop *l, void *arg)
 static void
 schedule(struct accessmap *m)
 {
-	uint64_t now = mono_ms(), at = now;
+	uint64_t now = loop_clock_ms(), at = now;
 
 	if (!m->pending || m->running || m->loop == NULL)
 		return;
@@ -355,14 +346,14 @@ accessmap_sync(struct accessmap *m)
 {
 	char *argv[] = {m->postmap, m->spec, NULL};
 	struct spawn_result r;
-	uint64_t deadline = mono_ms() + SYNC_TIMEOUT_MS;
+	uint64_t deadline = loop_clock_ms() + SYNC_TIMEOUT_MS;
 
-	while (m->running && m->loop && mono_ms() < deadline)
+	while (m->running && m->loop && loop_clock_ms() < deadline)
 		loop_run_once(m->loop, 100);
 	if (m->timer)
 		loop_timer_stop(m->timer);
 	m->pending = false;
-	m->last_start_ms = mono_ms();
+	m->last_start_ms = loop_clock_ms();
 	switch (write_text(m)) {
 	case -1:
 		finished(m, false, NULL);

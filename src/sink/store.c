@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/afile.h"
 #include "../lib/mem.h"
 #include "../lib/msg.h"
 #include "../lib/sbuf.h"
@@ -66,46 +67,6 @@ store_path(const struct store *st)
 	return st->path;
 }
 
-/* mkdirs - mkdir -p with mode 0700 for what we create */
-static int
-mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	int rc = 0;
-
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != 0)
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			rc = -1;
-			break;
-		}
-		*s = c;
-		if (c == 0)
-			break;
-	}
-	free(p);
-	return rc;
-}
-
-static char *fmt_err(const char *fmt, ...) PRINTF_LIKE(1, 2);
-
-static char *
-fmt_err(const char *fmt, ...)
-{
-	struct sbuf b = SBUF_INIT;
-	va_list ap;
-	char tmp[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	sbuf_adds(&b, tmp);
-	return sbuf_detach(&b);
-}
-
 /* pragma_int - read an integer PRAGMA; -1 on error */
 static int64_t
 pragma_int(sqlite3 *db, const char *sql)
@@ -131,28 +92,28 @@ check_existing(struct store *st, bool deep)
 	char *err = NULL;
 
 	if (app < 0)
-		return fmt_err("cannot read it: %s", sqlite3_errmsg(st->db));
+		return xstrfmt("cannot read it: %s", sqlite3_errmsg(st->db));
 	if (app != STORE_APP_ID)
-		return fmt_err(
+		return xstrfmt(
 		    "it is an SQLite database of another application "
 		    "(application_id 0x%llx)",
 		    (unsigned long long)app);
 	if (ver > STORE_SCHEMA)
-		return fmt_err(
+		return xstrfmt(
 		    "it was written by a newer popauth (schema %lld, "
 		    "this one knows %d)",
 		    (long long)ver, STORE_SCHEMA);
 	if (ver < 1)
-		return fmt_err(
+		return xstrfmt(
 		    "its schema version %lld is unknown", (long long)ver);
 	if (!deep)
 		return NULL;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s, NULL) !=
 	    SQLITE_OK)
-		return fmt_err(
+		return xstrfmt(
 		    "integrity check failed: %s", sqlite3_errmsg(st->db));
 	if (sqlite3_step(s) != SQLITE_ROW)
-		err = fmt_err(
+		err = xstrfmt(
 		    "integrity check failed: %s", sqlite3_errmsg(st->db));
 	else if (strcmp((const char *)sqlite3_column_text(s, 0), "ok") != 0) {
 		char first[160];
@@ -161,7 +122,7 @@ check_existing(struct store *st, bool deep)
 		for (char *p = first; *p; p++)
 			if (*p == '\n')
 				*p = ' ';
-		err = fmt_err("it is corrupt (%s)", first);
+		err = xstrfmt("it is corrupt (%s)", first);
 	}
 	sqlite3_finalize(s);
 	return err;
@@ -182,7 +143,7 @@ create_schema(struct store *st)
 		"INSERT INTO meta VALUES ('created_by', "
 		"'popauth " POPAUTH_VERSION "'); COMMIT;",
 		NULL, NULL, &e) != SQLITE_OK) {
-		char *err = fmt_err("cannot create it: %s", e ? e : "?");
+		char *err = xstrfmt("cannot create it: %s", e ? e : "?");
 		sqlite3_free(e);
 		return err;
 	}
@@ -217,13 +178,13 @@ store_open(const char *dir, bool create, bool readonly, char **err)
 		int fd;
 
 		if (!S_ISREG(sb.st_mode)) {
-			why = fmt_err("it is not a regular file");
+			why = xstrfmt("it is not a regular file");
 			goto refuse;
 		}
 		fresh = sb.st_size == 0;
 		if (!fresh) {
 			if ((fd = open(st->path, O_RDONLY | O_CLOEXEC)) < 0) {
-				why = fmt_err(
+				why = xstrfmt(
 				    "cannot open it: %s", strerror(errno));
 				goto refuse;
 			}
@@ -231,19 +192,19 @@ store_open(const char *dir, bool create, bool readonly, char **err)
 			close(fd);
 			if (n != (ssize_t)sizeof(magic) ||
 			    memcmp(magic, "SQLite format 3", 16) != 0) {
-				why = fmt_err("it is not an SQLite database");
+				why = xstrfmt("it is not an SQLite database");
 				goto refuse;
 			}
 		}
 	} else if (errno == ENOENT && create && !readonly) {
-		if (mkdirs(dir) < 0) {
-			*err = fmt_err("cannot create state directory %s: %s",
+		if (afile_mkdirs(dir, 0700) < 0) {
+			*err = xstrfmt("cannot create state directory %s: %s",
 			    dir, strerror(errno));
 			goto fail;
 		}
 		fresh = true;
 	} else {
-		*err = fmt_err("cannot use state file %s: %s", st->path,
+		*err = xstrfmt("cannot use state file %s: %s", st->path,
 		    errno == ENOENT ? "it does not exist" : strerror(errno));
 		goto fail;
 	}
@@ -251,14 +212,14 @@ store_open(const char *dir, bool create, bool readonly, char **err)
 			  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
 	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(st->path, &st->db, flags, NULL) != SQLITE_OK) {
-		why = fmt_err("cannot open it: %s",
+		why = xstrfmt("cannot open it: %s",
 		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto refuse;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
 	sqlite3_extended_result_codes(st->db, 1);
 	if (fresh && readonly) {
-		*err = fmt_err("state file %s is empty", st->path);
+		*err = xstrfmt("state file %s is empty", st->path);
 		goto fail;
 	}
 	if (!fresh && (why = check_existing(st, !readonly)) != NULL)
@@ -269,7 +230,7 @@ store_open(const char *dir, bool create, bool readonly, char **err)
 			"PRAGMA journal_mode = WAL; PRAGMA synchronous = "
 			"NORMAL;",
 			NULL, NULL, &e) != SQLITE_OK) {
-			why = fmt_err("cannot set WAL mode: %s", e ? e : "?");
+			why = xstrfmt("cannot set WAL mode: %s", e ? e : "?");
 			sqlite3_free(e);
 			goto refuse;
 		}
@@ -288,7 +249,7 @@ store_open(const char *dir, bool create, bool readonly, char **err)
 	return st;
 
 refuse:
-	*err = fmt_err("state file %s: %s; refusing to use it (nothing was "
+	*err = xstrfmt("state file %s: %s; refusing to use it (nothing was "
 		       "changed; move it away to start with an empty state)",
 	    st->path, why);
 	free(why);
