@@ -77,4 +77,16 @@ event_format(const struct event *ev, struct sbuf *out)
 	add_field(out, "user", ev->user);
 	add_field(out, "domain", ev->domain);
 	add_field(out, "host", ev->host);
+	add_field(out, "code", ev->code);
+	add_field(out, "stage", ev->stage);
+	add_field(out, "qid", ev->qid);
+	add_field(out, "helo", ev->helo);
+	if (ev->has_from)
+		sbuf_adds(out, ev->from.n ? "" : " from=<>");
+	add_field(out, "from", ev->from);
+	add_field(out, "to", ev->to);
+	add_field(out, "addr", ev->addr);
+	add_field(out, "zone", ev->zone);
+	add_field(out, "reason", ev->reason);
+	add_field(out, "detail", ev->detail);
 }
