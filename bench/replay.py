@@ -76,6 +76,7 @@ def main():
     with open(conf, "w") as f:
         f.write(f"state_directory = {work}/state\n"
                 f"relay_map = lmdb:{work}/relay\n"
+                f"blacklist_map = lmdb:{work}/blacklist\n"
                 "myhostname = bench.example\n"
                 "log_destination = stderr\n")
     # warm the page cache so both read from memory

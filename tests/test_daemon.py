@@ -66,9 +66,10 @@ class Daemon:
         self.map = os.path.join(work, 'relay')
         with open(self.conf, 'w') as f:
             f.write('log_sources = %s\nstate_directory = %s/state\n'
-                    'relay_map = lmdb:%s\nlog_destination = stderr\n'
+                    'relay_map = lmdb:%s\nblacklist_map = lmdb:%s/blacklist\n'
+                    'log_destination = stderr\n'
                     'myhostname = test.example\nmap_rebuild_delay = 0\n%s'
-                    % (sources, work, self.map, extra))
+                    % (sources, work, self.map, work, extra))
         self.err = os.path.join(work, 'stderr')
         self.proc = None
 
@@ -79,10 +80,11 @@ class Daemon:
                                      stderr=errf, start_new_session=True)
         errf.close()
         if wait:
+            # ready: its log sources are open (after the PID file)
             h.wait_until(lambda: self.proc.poll() is not None or
-                         (os.path.exists(self.pid_file) and
-                          open(self.pid_file).read().strip() == str(self.proc.pid)),
-                         timeout=10, what='pid file')
+                         re.search(r'popauth\[%d\]: info: popauth \S+ started'
+                                   % self.proc.pid, self.stderr()),
+                         timeout=10, what='popauth started')
             check(self.proc.poll() is None, 'popauth started (pid %d)' % self.proc.pid)
         return self
 

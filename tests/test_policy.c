@@ -37,7 +37,8 @@ first(const struct actions *a, enum action_kind k)
 int
 main(void)
 {
-	struct policy_cfg cfg = {1800, POLICY_PROTO(PROTO_POP3)};
+	struct policy_cfg cfg = {
+	    .relay_lease = 1800, .login_protos = POLICY_PROTO(PROTO_POP3)};
 	struct policy p;
 	struct actions a;
 	struct event ev;
@@ -80,8 +81,9 @@ main(void)
 	T_EQ_INT(policy_next_deadline(&p), 2000);
 
 	/* a reload with IMAP and a shorter lease */
-	struct policy_cfg cfg2 = {
-	    60, POLICY_PROTO(PROTO_POP3) | POLICY_PROTO(PROTO_IMAP)};
+	struct policy_cfg cfg2 = {.relay_lease = 60,
+	    .login_protos =
+		POLICY_PROTO(PROTO_POP3) | POLICY_PROTO(PROTO_IMAP)};
 	policy_configure(&p, &cfg2);
 	T_EQ_INT(policy_next_deadline(&p), 260);
 	actions_reset(&a);

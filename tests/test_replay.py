@@ -70,6 +70,7 @@ def test_replay(work):
     conf = os.path.join(work, 'popauth.conf')
     with open(conf, 'w') as f:
         f.write('state_directory = state\nrelay_map = lmdb:relay\n'
+                'blacklist_map = lmdb:blacklist\n'
                 'myhostname = test.example\nrelay_lease = 30m\n')
     # a log across New Year; the file was last written on Jan 1st
     log1 = os.path.join(work, 'mail.log.1')
@@ -129,7 +130,8 @@ def test_replay(work):
 def test_test(work):
     conf = os.path.join(work, 'popauth.conf')
     with open(conf, 'w') as f:
-        f.write('state_directory = state\n'
+        f.write('state_directory = state\nblacklist_map = lmdb:bl\n'
+                'relay_map = lmdb:relay\n'
                 'custom_patterns =\n'
                 '    login mypopd /^LOGIN (?<user>\\S+) from (?<ip>\\S+)$/\n')
     lines = (dovecot('Nov 26 10:00:00', '192.0.2.1', 'alice') +
@@ -147,7 +149,7 @@ def test_test(work):
                     out, re.M), 'test: the custom pattern')
     check('line 3' not in out and 'line 4' not in out,
           'test: an invalid IP and a Postfix line carrying Dovecot text: no event')
-    check('5 lines: 2 login event(s), 1 without a log header' in out, 'totals')
+    check('5 lines: 2 login, 1 without a log header' in out, 'totals')
     out = run(conf, 'test', '-a', input=lines).stdout
     check(re.search(r'^line 4: -$', out, re.M) and
           re.search(r'^line 5: no log header$', out, re.M), 'test -a')

@@ -58,6 +58,22 @@ app_policy_cfg(const struct config *cfg)
 		pc.login_protos |= POLICY_PROTO(PROTO_POP3);
 	if (config_list_has(cfg->login_protocols, "imap"))
 		pc.login_protos |= POLICY_PROTO(PROTO_IMAP);
+	pc.myhostname = cfg->myhostname;
+	pc.trusted = cfg->trusted_networks;
+	pc.ntrusted = cfg->ntrusted_networks;
+	pc.login_grace = cfg->login_grace;
+	pc.fish_ban = cfg->nullroute_fish_ban;
+	pc.bl.freq = cfg->nullroute_freq;
+	pc.bl.total = (uint32_t)cfg->nullroute_total;
+	pc.bl.freq_ban = cfg->nullroute_freq_ban;
+	pc.bl.total_ban = cfg->nullroute_total_ban;
+	pc.bl.expire = cfg->blacklist_expire;
+	pc.fish.threshold = (uint32_t)cfg->fish_threshold;
+	pc.fish.freq = cfg->nullroute_freq;
+	pc.fish.expire = cfg->fish_expire;
+	pc.af.threshold[AF_SASL] = (uint32_t)cfg->sasl_fail_threshold;
+	pc.af.threshold[AF_LOGIN] = (uint32_t)cfg->login_fail_threshold;
+	pc.af.window = cfg->auth_fail_window;
 	return pc;
 }
 
@@ -71,6 +87,12 @@ app_dispatch(const struct config *cfg, char **err)
 		enabled = (const char *const *)cfg->login_servers;
 	if ((d = dispatch_new(enabled, err)) == NULL)
 		return NULL;
+	char prefix[512];
+	struct recog_conf rc = {
+	    .blacklist_prefix =
+		config_reply_prefix(cfg, prefix, sizeof(prefix)),
+	};
+	dispatch_configure(d, &rc);
 	for (size_t i = 0; i < cfg->ncustom_patterns; i++) {
 		char *e = NULL;
 		if (!dispatch_add_custom(d, cfg->custom_patterns[i].text, &e)) {
@@ -86,26 +108,37 @@ app_dispatch(const struct config *cfg, char **err)
 	return d;
 }
 
-void
-app_relay_fill(void *arg, struct sbuf *out)
+bool
+app_maps(struct app *app, const struct config *cfg, char **err)
 {
-	struct app *app = arg;
-	size_t n;
-	const struct relay_ip **v = relay_sorted(&app->pol.relay, &n);
+	struct accessmap_opts ro = {
+	    .spec = cfg->relay_map,
+	    .postmap = cfg->postmap_path,
+	    .delay_ms = cfg->map_rebuild_delay * 1000,
+	    .what = "relay map",
+	};
+	struct accessmap_opts bo = ro;
+	char *e = NULL;
 
-	for (size_t i = 0; i < n; i++)
-		sbuf_printf(out, "%s\tOK\n", ipaddr_str(&v[i]->ip));
-	free(v);
-}
-
-/* restore_row - one stored lease row back into the engine */
-static void
-restore_row(void *arg, const struct ipaddr *ip, const char *user, int64_t first,
-    int64_t last, uint32_t count)
-{
-	struct app *app = arg;
-
-	relay_restore(&app->pol.relay, ip, user, first, last, count);
+	bo.spec = cfg->blacklist_map;
+	bo.what = "blacklist map";
+	app->blctx.pol = &app->pol;
+	app->blctx.reply = cfg->blacklist_reply;
+	if ((app->relay_map = accessmap_new(
+		 &ro, maps_relay_fill, &app->pol, &e)) == NULL) {
+		*err = xstrfmt("relay_map %s: %s", cfg->relay_map, e);
+		free(e);
+		return false;
+	}
+	if ((app->bl_map = accessmap_new(
+		 &bo, maps_blacklist_fill, &app->blctx, &e)) == NULL) {
+		*err = xstrfmt("blacklist_map %s: %s", cfg->blacklist_map, e);
+		free(e);
+		accessmap_free(app->relay_map);
+		app->relay_map = NULL;
+		return false;
+	}
+	return true;
 }
 
 static struct lock *fatal_lock;
@@ -123,12 +156,6 @@ app_open(
     struct app *app, const struct cli *cli, struct config *cfg, int64_t now)
 {
 	struct policy_cfg pc = app_policy_cfg(cfg);
-	struct accessmap_opts mo = {
-	    .spec = cfg->relay_map,
-	    .postmap = cfg->postmap_path,
-	    .delay_ms = cfg->map_rebuild_delay * 1000,
-	    .what = "relay map",
-	};
 	char *err = NULL;
 
 	app->cli = cli;
@@ -143,22 +170,22 @@ app_open(
 		msg_fatal("%s", err);
 	policy_init(&app->pol, &pc);
 	actions_init(&app->act);
+	persist_init(&app->persist);
 	/* messages nobody will see are not even formatted */
 	app->act.min_level = msg_get_level();
-	if (store_relay_load(app->store, restore_row, app) < 0)
+	if (persist_load(app->store, &app->pol) < 0)
 		msg_fatal(
 		    "cannot read the state from %s", store_path(app->store));
 	if ((app->disp = app_dispatch(cfg, &err)) == NULL)
 		msg_fatal("%s", err);
 	parser_init(&app->parser, app->disp, now);
-	if ((app->relay_map = accessmap_new(&mo, app_relay_fill, app, &err)) ==
-	    NULL)
-		msg_fatal("relay_map %s: %s", cfg->relay_map, err);
+	if (!app_maps(app, cfg, &err))
+		msg_fatal("%s", err);
 	/* what ended while popauth was not running */
 	policy_tick(&app->pol, now, &app->act);
 	app_apply(app);
-	store_commit(app->store);
-	app->relay_touched = false;
+	app_commit(app);
+	app->relay_touched = app->bl_touched = false;
 }
 
 void
@@ -185,36 +212,54 @@ app_apply(struct app *app)
 			else
 				app->relay_touched = true;
 			break;
+		case ACT_BL_MAP:
+			if (app->loop)
+				accessmap_touch(app->bl_map);
+			else
+				app->bl_touched = true;
+			break;
+		case ACT_BL_DIRTY:
+			if (!app->store_deferred)
+				persist_mark(&app->persist, PERSIST_BL, &a->ip);
+			break;
+		case ACT_FISH_DIRTY:
+			if (!app->store_deferred)
+				persist_mark(
+				    &app->persist, PERSIST_FISH, &a->ip);
+			break;
+		case ACT_AUTH_DIRTY:
+			if (!app->store_deferred)
+				persist_mark(
+				    &app->persist, PERSIST_AUTH, &a->ip);
+			break;
 		}
 	}
 	actions_reset(&app->act);
 }
 
 void
-app_resync(struct app *app)
+app_commit(struct app *app)
 {
-	struct relay_ip *rec;
-
-	msg_info("rewriting the whole state to %s", store_path(app->store));
-	store_relay_clear(app->store);
-	for (size_t c = 0; (rec = iptab_next(&app->pol.relay.tab, &c)) != NULL;)
-		for (uint32_t i = 0; i < rec->nusers; i++)
-			store_relay_put(app->store, &rec->ip,
-			    rec->users[i].name, rec->users[i].first,
-			    rec->users[i].last, rec->users[i].count);
+	if (app->store_deferred || store_needs_resync(app->store))
+		persist_all(&app->persist, app->store, &app->pol);
+	else
+		persist_flush(&app->persist, app->store, &app->pol);
+	store_commit(app->store);
 }
 
 void
 app_close(struct app *app)
 {
-	if (app->store_deferred || store_needs_resync(app->store))
-		app_resync(app);
-	store_commit(app->store);
+	app_commit(app);
 	if (app->relay_touched || accessmap_pending(app->relay_map))
 		accessmap_sync(app->relay_map);
+	if (app->bl_touched || accessmap_pending(app->bl_map))
+		accessmap_sync(app->bl_map);
 	accessmap_free(app->relay_map);
+	accessmap_free(app->bl_map);
 	store_close(app->store);
 	dispatch_free(app->disp);
+	persist_free(&app->persist);
 	policy_free(&app->pol);
 	actions_free(&app->act);
 	lock_release(app->lock);

@@ -15,6 +15,8 @@
 #include "../sink/store.h"
 #include "config.h"
 #include "lock.h"
+#include "maps.h"
+#include "persist.h"
 
 struct loop;
 
@@ -36,9 +38,13 @@ struct app {
 	struct dispatch *disp;
 	struct parser parser;
 	struct accessmap *relay_map;
-	bool relay_touched; /* a map change not handed to the map yet */
+	struct accessmap *bl_map;
+	struct blmap_ctx blctx;
+	bool relay_touched; /* relay map change not handed to the map yet */
+	bool bl_touched; /* the same for the blacklist map */
 	bool store_deferred; /* replay: write the final state at the end,
 	                      * not every intermediate row */
+	struct persist persist;
 	struct loop *loop; /* the daemon's; NULL in replay */
 };
 
@@ -48,8 +54,17 @@ struct config *app_load_config(const struct cli *cli);
 /* app_setup_log - log destination and level from the config */
 void app_setup_log(const struct config *cfg);
 
-/* app_policy_cfg - the engine's settings from the config */
+/* app_policy_cfg - the engine's settings from the config (it points
+ * into cfg) */
 struct policy_cfg app_policy_cfg(const struct config *cfg);
+
+/* app_maps - build the relay and blacklist maps from the config; false
+ * and *err (caller frees) if one cannot be */
+bool app_maps(struct app *app, const struct config *cfg, char **err);
+
+/* app_commit - write what changed, with the log positions already
+ * handed to the store, in one transaction */
+void app_commit(struct app *app);
 
 /* app_dispatch - a dispatcher from the config; NULL and *err on error */
 struct dispatch *app_dispatch(const struct config *cfg, char **err);
@@ -65,14 +80,7 @@ void app_open(
 /* app_apply - carry out and clear the engine's pending actions */
 void app_apply(struct app *app);
 
-/* app_resync - hand the whole state to the store again (after a failed
- * commit) */
-void app_resync(struct app *app);
-
 /* app_close - commit, write the map if needed, unlock */
 void app_close(struct app *app);
-
-/* app_relay_fill - the relay map's text: "<ip> OK" per lease, sorted */
-void app_relay_fill(void *arg, struct sbuf *out);
 
 #endif

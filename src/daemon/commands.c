@@ -104,11 +104,12 @@ cmd_test(const struct cli *cli, int argc, char **argv)
 		close(fd);
 
 	const struct parser_stats *ps = &t.parser.st;
-	printf("%llu lines: ", (unsigned long long)ps->lines);
+	printf("%llu lines:", (unsigned long long)ps->lines);
 	for (int k = EVENT_NONE + 1; k < EVENT__COUNT; k++)
-		printf("%llu %s event(s)", (unsigned long long)ps->events[k],
-		    event_kind_name(k));
-	printf(", %llu without a log header, %llu too long, %llu with a bad "
+		if (ps->events[k])
+			printf(" %llu %s,", (unsigned long long)ps->events[k],
+			    event_kind_name(k));
+	printf(" %llu without a log header, %llu too long, %llu with a bad "
 	       "time\n",
 	    (unsigned long long)ps->unparsable,
 	    (unsigned long long)ps->oversized, (unsigned long long)ps->badtime);

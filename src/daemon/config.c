@@ -44,6 +44,10 @@ enum cfg_type {
 	T_LINES, /* one entry per physical line */
 	T_DURATION, /* Postfix-style units */
 	T_LOGDEST, /* syslog | stderr | file:PATH */
+	T_UINT, /* a whole number in [min, max] */
+	T_RATE, /* a decimal number > 0 (per second) */
+	T_NETS, /* CIDR networks, Postfix mynetworks style */
+	T_REPLY, /* an access-map reject: "5xx text" */
 };
 
 struct cfg_key {
@@ -94,6 +98,39 @@ static const struct cfg_key keys[] = {
 	"postmap program"},
     {"postconf_path", T_STR, "postconf", OFF(postconf_path), 0, 0, NULL,
 	"postconf program"},
+    {"blacklist_map", T_MAP, "/etc/postfix/rbl_checks", OFF(blacklist_map), 0,
+	0, NULL, "Postfix access map of blacklisted IPs"},
+    {"blacklist_reply", T_REPLY,
+	"554 Your IP address has been blacklisted by {authority}. Visit their "
+	"website or write to argue. {reason}",
+	OFF(blacklist_reply), 0, 0, NULL, "the reject reply in that map"},
+    {"blacklist_expire", T_DURATION, "90d", OFF(blacklist_expire), 1,
+	10LL * 366 * 86400, NULL,
+	"keep a record this long after its last hit or ban end"},
+    {"fish_expire", T_DURATION, "3d", OFF(fish_expire), 1, 366LL * 86400, NULL,
+	"forget unknown recipients after this much silence"},
+    {"fish_threshold", T_UINT, "5", OFF(fish_threshold), 1, 1000, NULL,
+	"more distinct unknown recipient/sender pairs than this is fishing"},
+    {"nullroute_freq", T_RATE, "0.03333333", OFF(nullroute_freq), 0, 0, NULL,
+	"hits per second above which a blacklisted IP is banned"},
+    {"nullroute_total", T_UINT, "50", OFF(nullroute_total), 1, 1000000000, NULL,
+	"more hits than this in all: the long ban"},
+    {"nullroute_freq_ban", T_DURATION, "30m", OFF(nullroute_freq_ban), 1,
+	366LL * 86400, NULL, "ban for a blacklisted IP coming back too fast"},
+    {"nullroute_total_ban", T_DURATION, "1w", OFF(nullroute_total_ban), 1,
+	366LL * 86400, NULL, "ban for a blacklisted IP coming back too often"},
+    {"nullroute_fish_ban", T_DURATION, "1w", OFF(nullroute_fish_ban), 0,
+	366LL * 86400, NULL, "ban for an address fisher"},
+    {"login_grace", T_DURATION, "10m", OFF(login_grace), 0, 86400, NULL,
+	"a login clears popauth's own blacklisting of its IP this recent"},
+    {"sasl_fail_threshold", T_UINT, "5", OFF(sasl_fail_threshold), 0, 1000000,
+	NULL, "more failed SMTP AUTHs than this in the window: listed"},
+    {"login_fail_threshold", T_UINT, "5", OFF(login_fail_threshold), 0, 1000000,
+	NULL, "more failed POP3/IMAP logins than this: listed"},
+    {"auth_fail_window", T_DURATION, "10m", OFF(auth_fail_window), 1,
+	366LL * 86400, NULL, "the window failed authentications count in"},
+    {"trusted_networks", T_NETS, NULL, OFF(trusted_networks), 0, 0, NULL,
+	"never blacklisted (default: Postfix's mynetworks)"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -124,6 +161,7 @@ struct loader {
 	bool probed;
 	char *pf_hostname;
 	char *pf_dbtype;
+	char *pf_mynetworks;
 	bool pf_lmdb;
 	char *postconf;
 	int depth;
@@ -363,8 +401,8 @@ out:
 static void
 probe_postfix(struct loader *ld)
 {
-	char *argv1[] = {
-	    ld->postconf, "-h", "myhostname", "default_database_type", NULL};
+	char *argv1[] = {ld->postconf, "-h", "myhostname",
+	    "default_database_type", "mynetworks", NULL};
 	char *argv2[] = {ld->postconf, "-m", NULL};
 	struct spawn_result r;
 
@@ -374,10 +412,13 @@ probe_postfix(struct loader *ld)
 	if (spawn_sync(argv1, NULL, 0, 10000, &r) == 0 && spawn_ok(&r)) {
 		char *save, *h = strtok_r(r.out.s, "\n", &save);
 		char *t = h ? strtok_r(NULL, "\n", &save) : NULL;
+		char *n = t ? strtok_r(NULL, "\n", &save) : NULL;
 		if (h && *h)
 			ld->pf_hostname = xstrdup(h);
 		if (t && *t)
 			ld->pf_dbtype = xstrdup(t);
+		if (n && *n)
+			ld->pf_mynetworks = xstrdup(n);
 	}
 	spawn_result_free(&r);
 	if (spawn_sync(argv2, NULL, 0, 10000, &r) == 0 && spawn_ok(&r)) {
@@ -413,6 +454,11 @@ computed_default(struct loader *ld, const struct cfg_key *k)
 			return xstrdup(host);
 		}
 		return xstrdup("localhost");
+	}
+	if (strcmp(k->name, "trusted_networks") == 0) {
+		probe_postfix(ld);
+		return xstrdup(ld->pf_mynetworks ? ld->pf_mynetworks
+						 : "127.0.0.0/8, [::1]/128");
 	}
 	msg_panic("config: no default for %s", k->name);
 }
@@ -596,6 +642,94 @@ convert_source(
 	return NULL;
 }
 
+/* convert_nets - trusted_networks: CIDR networks, as Postfix's
+ * mynetworks writes them ("[::1]/128" included); what is not a network
+ * (a map, a host name) is an error in the config, and skipped with a
+ * warning when it came from Postfix's mynetworks */
+static void
+convert_nets(
+    struct loader *ld, struct config *cfg, const char *v, const char *where)
+{
+	char **list = split_list(v);
+	bool from_postfix = strcmp(where, "default") == 0;
+	size_t n = 0;
+
+	for (char **p = list; *p; p++)
+		n++;
+	cfg->trusted_networks = xcalloc(n + 1, sizeof(struct cidr));
+	for (char **p = list; *p && !ld->err; p++) {
+		struct cidr c;
+		if (cidr_parse(&c, *p, strlen(*p), true)) {
+			cfg->trusted_networks[cfg->ntrusted_networks++] = c;
+		} else if (from_postfix) {
+			msg_warn("trusted_networks: Postfix's mynetworks item "
+				 "\"%s\" is not a network; skipped (set "
+				 "trusted_networks to say what you mean)",
+			    escs(*p));
+		} else {
+			set_err(ld, where,
+			    "trusted_networks: \"%s\" is not an address or a "
+			    "network (e.g. 192.0.2.0/24, [2001:db8::]/32)",
+			    escs(*p));
+		}
+	}
+	free_list(list);
+}
+
+/* reply_ok - a reject reply for an access map: a 4xx or 5xx code, a text
+ * with a fixed start (what tells its rejects in the log apart), and only
+ * the placeholders {authority} and {reason} */
+static bool
+reply_ok(struct loader *ld, const struct cfg_key *key, const char *v,
+    const char *where)
+{
+	const char *brace = strchr(v, '{');
+
+	if (!((v[0] == '4' || v[0] == '5') && v[1] >= '0' && v[1] <= '9' &&
+		v[2] >= '0' && v[2] <= '9' && v[3] == ' ')) {
+		set_err(ld, where,
+		    "%s: must start with a 4xx or 5xx code and a "
+		    "blank (\"554 ...\")",
+		    key->name);
+		return false;
+	}
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) {
+			set_err(
+			    ld, where, "%s: printable ASCII only", key->name);
+			return false;
+		}
+	if (brace == NULL || brace - (v + 4) < 8) {
+		set_err(ld, where,
+		    "%s: the text must start with at least 8 fixed "
+		    "characters before a {placeholder} (popauth knows its own "
+		    "rejects in the log by them)",
+		    key->name);
+		return false;
+	}
+	for (const char *p = brace; p != NULL; p = strchr(p + 1, '{'))
+		if (strncmp(p, "{authority}", 11) != 0 &&
+		    strncmp(p, "{reason}", 8) != 0) {
+			set_err(ld, where,
+			    "%s: unknown placeholder at \"%.20s\" "
+			    "(there are {authority} and {reason})",
+			    key->name, escs(p));
+			return false;
+		}
+	return true;
+}
+
+const char *
+config_reply_prefix(const struct config *cfg, char *buf, size_t size)
+{
+	const char *text = cfg->blacklist_reply + 4;
+	const char *brace = strchr(text, '{');
+	size_t n = brace ? (size_t)(brace - text) : strlen(text);
+
+	snprintf(buf, size, "%.*s", (int)n, text);
+	return buf;
+}
+
 /* convert - key k's value into the config struct */
 static void
 convert(struct loader *ld, struct config *cfg, int k)
@@ -749,6 +883,39 @@ convert(struct loader *ld, struct config *cfg, int k)
 		    "file:PATH",
 		    escs(v));
 		break;
+	case T_UINT: {
+		int64_t n;
+		if (!num_parse_i64(v, key->min, key->max, &n)) {
+			set_err(ld, where,
+			    "%s: \"%s\" is not a whole number in "
+			    "%lld..%lld",
+			    key->name, escs(v), (long long)key->min,
+			    (long long)key->max);
+			break;
+		}
+		*(int64_t *)field = n;
+		break;
+	}
+	case T_RATE: {
+		double d;
+		if (!num_parse_double(v, 1e-9, 1e9, &d)) {
+			set_err(ld, where,
+			    "%s: \"%s\" is not a positive decimal number",
+			    key->name, escs(v));
+			break;
+		}
+		*(double *)field = d;
+		break;
+	}
+	case T_NETS:
+		convert_nets(ld, cfg, v, where);
+		break;
+	case T_REPLY:
+		if (reply_ok(ld, key, v, where)) {
+			*(char **)field = v;
+			return;
+		}
+		break;
 	}
 	sbuf_free(&b);
 	free(v);
@@ -815,6 +982,7 @@ config_load(const char *file, bool optional, char *const *overrides,
 		raw_clear(&ld.raw[k]);
 	free(ld.pf_hostname);
 	free(ld.pf_dbtype);
+	free(ld.pf_mynetworks);
 	free(ld.postconf);
 	if (ld.err) {
 		*err = ld.err;
@@ -836,8 +1004,12 @@ config_free(struct config *cfg)
 			free_list(*(char ***)field);
 			break;
 		case T_LINES:
-			break;
 		case T_DURATION:
+		case T_UINT:
+		case T_RATE:
+			break;
+		case T_NETS:
+			free(cfg->trusted_networks);
 			break;
 		default:
 			free(*(char **)field);
@@ -879,6 +1051,23 @@ config_print(const struct config *cfg, FILE *out)
 			fprintf(out, " %s",
 			    dur_fmt_short(
 				*(const int64_t *)field, buf, sizeof(buf)));
+			break;
+		case T_UINT:
+			fprintf(
+			    out, " %lld", (long long)*(const int64_t *)field);
+			break;
+		case T_RATE:
+			fprintf(out, " %.10g", *(const double *)field);
+			break;
+		case T_NETS:
+			for (size_t i = 0; i < cfg->ntrusted_networks; i++) {
+				const struct cidr *c =
+				    &cfg->trusted_networks[i];
+				fprintf(out, "%s%s%s%s/%u", i ? ", " : " ",
+				    c->net.af == 6 ? "[" : "",
+				    ipaddr_str(&c->net),
+				    c->net.af == 6 ? "]" : "", c->plen);
+			}
 			break;
 		default:
 			fprintf(out, " %s", *(char *const *)field);

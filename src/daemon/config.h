@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../lib/ipaddr.h"
+
 #define CONFIG_DEFAULT_FILE "/etc/popauth/popauth.conf"
 
 /* a value with where it came from, for error messages */
@@ -44,7 +46,30 @@ struct config {
 	char *log_level;
 	char *postmap_path;
 	char *postconf_path;
+
+	/* the blacklist cache and its rules */
+	char *blacklist_map; /* type:/path, type resolved */
+	char *blacklist_reply; /* "554 text with {authority} and {reason}" */
+	int64_t blacklist_expire;
+	int64_t fish_expire;
+	int64_t fish_threshold;
+	double nullroute_freq;
+	int64_t nullroute_total;
+	int64_t nullroute_freq_ban;
+	int64_t nullroute_total_ban;
+	int64_t nullroute_fish_ban;
+	int64_t login_grace;
+	int64_t sasl_fail_threshold;
+	int64_t login_fail_threshold;
+	int64_t auth_fail_window;
+	struct cidr *trusted_networks;
+	size_t ntrusted_networks;
 };
+
+/* config_reply_prefix - the fixed start of the blacklist reply text (what
+ * Postfix logs after "Client host rejected: "), into buf */
+const char *
+config_reply_prefix(const struct config *cfg, char *buf, size_t size);
 
 /*
  * config_load - read `file' (NULL: defaults only; missing default file is

@@ -80,13 +80,11 @@ commit(struct daemon *d)
 {
 	struct source_pos pos;
 
-	if (store_needs_resync(d->app.store))
-		app_resync(&d->app);
 	for (size_t i = 0; i < d->nsrc; i++)
 		if (d->src[i] && d->src[i]->src &&
 		    source_get_pos(d->src[i]->src, &pos))
 			store_pos_put(d->app.store, d->src[i]->spec, &pos);
-	store_commit(d->app.store);
+	app_commit(&d->app);
 }
 
 static void
@@ -325,30 +323,37 @@ reload(struct daemon *d)
 		msg_warn("state_directory and pid_file changes take effect at "
 			 "the next start");
 	if (strcmp(cfg->relay_map, old->relay_map) != 0 ||
+	    strcmp(cfg->blacklist_map, old->blacklist_map) != 0 ||
 	    cfg->map_rebuild_delay != old->map_rebuild_delay ||
 	    strcmp(cfg->postmap_path, old->postmap_path) != 0) {
-		struct accessmap_opts mo = {
-		    .spec = cfg->relay_map,
-		    .postmap = cfg->postmap_path,
-		    .delay_ms = cfg->map_rebuild_delay * 1000,
-		    .what = "relay map",
-		};
-		struct accessmap *m =
-		    accessmap_new(&mo, app_relay_fill, &d->app, &err);
-		if (m == NULL) {
-			msg_error("reload: relay_map %s: %s; keeping %s",
-			    cfg->relay_map, err, old->relay_map);
+		struct accessmap *old_r = d->app.relay_map,
+				 *old_b = d->app.bl_map;
+		if (!app_maps(&d->app, cfg, &err)) {
+			d->app.relay_map = old_r;
+			d->app.bl_map = old_b;
+			d->app.blctx.reply = old->blacklist_reply;
+			msg_error(
+			    "reload failed, keeping the old configuration: "
+			    "%s",
+			    err);
 			free(err);
-			free(cfg->relay_map);
-			cfg->relay_map = xstrdup(old->relay_map);
-		} else {
-			accessmap_sync(d->app.relay_map);
-			accessmap_free(d->app.relay_map);
-			d->app.relay_map = m;
-			accessmap_attach(m, d->loop);
-			accessmap_touch(m);
+			dispatch_free(disp);
+			config_free(cfg);
+			return;
 		}
+		accessmap_sync(old_r);
+		accessmap_sync(old_b);
+		accessmap_free(old_r);
+		accessmap_free(old_b);
+		accessmap_attach(d->app.relay_map, d->loop);
+		accessmap_attach(d->app.bl_map, d->loop);
+		accessmap_touch(d->app.relay_map);
+		accessmap_touch(d->app.bl_map);
+	} else if (strcmp(cfg->blacklist_reply, old->blacklist_reply) != 0) {
+		accessmap_touch(d->app.bl_map);
 	}
+	/* the map text is made from the config that is current */
+	d->app.blctx.reply = cfg->blacklist_reply;
 	d->app.cfg = cfg;
 	app_setup_log(cfg);
 	if (d->cli->verbose)
@@ -406,17 +411,20 @@ daemon_run(const struct cli *cli)
 	d.started = time(NULL);
 	/* the maps equal the state from the first moment */
 	accessmap_sync(d.app.relay_map);
+	accessmap_sync(d.app.bl_map);
 	accessmap_attach(d.app.relay_map, d.loop);
+	accessmap_attach(d.app.bl_map, d.loop);
 	d.expiry = loop_timer_new(d.loop, expiry_timer, &d);
 	d.commit = loop_timer_new(d.loop, commit_timer, &d);
-	msg_info("popauth " POPAUTH_VERSION " started (pid %ld): %zu relay "
-		 "lease(s), state in %s",
-	    (long)getpid(), relay_count(&d.app.pol.relay),
-	    d.app.cfg->state_directory);
 	start_sources(&d);
 	/* save where each source starts now: a crash before the first
 	 * periodic commit must resume here, not at a later end of file */
 	commit(&d);
+	msg_info("popauth " POPAUTH_VERSION " started (pid %ld): %zu relay "
+		 "lease(s), %zu blacklisted, state in %s",
+	    (long)getpid(), relay_count(&d.app.pol.relay),
+	    bl_count(&d.app.pol.bl), d.app.cfg->state_directory);
+
 	schedule_expiry(&d);
 	if (!all_ended(&d))
 		loop_run(d.loop);

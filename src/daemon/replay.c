@@ -244,8 +244,9 @@ summary(struct replay *r, double secs)
 		    (unsigned long long)ps->oversized,
 		    (unsigned long long)ps->badtime);
 	for (int k = EVENT_NONE + 1; k < EVENT__COUNT; k++)
-		printf("%s events: %llu\n", event_kind_name(k),
-		    (unsigned long long)ps->events[k]);
+		if (ps->events[k] || k == EVENT_LOGIN)
+			printf("%s events: %llu\n", event_kind_name(k),
+			    (unsigned long long)ps->events[k]);
 	for (int i = 0; i < PARSER_MAX_RECOGS && ps->recog[i]; i++)
 		printf("  %s: %llu\n", ps->recog[i],
 		    (unsigned long long)ps->recog_events[i]);
@@ -295,7 +296,7 @@ replay_main(const struct cli *cli, int argc, char **argv)
 		app_apply(&r->app);
 	}
 	/* the map equals the state afterwards, whatever it was before */
-	r->app.relay_touched = true;
+	r->app.relay_touched = r->app.bl_touched = true;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	summary(r, elapsed(&r->t0, &t1));
 	app_close(&r->app);

@@ -716,6 +716,14 @@ dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
 	return false;
 }
 
+void
+dispatch_configure(struct dispatch *d, const struct recog_conf *conf)
+{
+	for (size_t h = 0; h < d->hn; h++)
+		if (d->hv[h].rc && d->hv[h].rc->configure)
+			d->hv[h].rc->configure(d->hv[h].state, conf);
+}
+
 bool
 dispatch_wants(struct dispatch *d, struct span prog)
 {

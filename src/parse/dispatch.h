@@ -15,6 +15,7 @@
 #include "../lib/sbuf.h"
 #include "../policy/event.h"
 #include "header.h"
+#include "recog.h"
 
 struct dispatch;
 
@@ -48,6 +49,10 @@ bool dispatch_add_custom(struct dispatch *d, const char *spec, char **err);
  */
 bool
 dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev);
+
+/* dispatch_configure - hand the settings to every recogniser that takes
+ * some (conf is not kept: its strings are copied where needed) */
+void dispatch_configure(struct dispatch *d, const struct recog_conf *conf);
 
 /* dispatch_wants - some recogniser reads this program's lines: the
  * cheap question asked of every line before its header is split */

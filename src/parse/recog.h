@@ -18,6 +18,15 @@
 #include "../policy/event.h"
 #include "header.h"
 
+/* settings some recognisers need (NULL fields: the defaults) */
+struct recog_conf {
+	/* the fixed start of popauth's own blacklist reply, which Postfix
+	 * logs after "Client host rejected: " */
+	const char *blacklist_prefix;
+};
+
+#define RECOG_BLACKLIST_PREFIX "Your IP address has been blacklisted by "
+
 struct recog {
 	/* config and output name: "dovecot", "courier", ... */
 	const char *name;
@@ -39,6 +48,8 @@ struct recog {
 	bool (*match)(void *state, const struct logline *ll, struct event *ev);
 	void *(*state_new)(void);
 	void (*state_free)(void *state);
+	/* configure - take the settings (may be NULL: no settings) */
+	void (*configure)(void *state, const struct recog_conf *conf);
 };
 
 /* recog_builtin - every built-in recogniser, NULL terminated */

@@ -21,6 +21,10 @@ enum action_kind {
 	ACT_RELAY_PUT, /* ip, text = user, first, last, count: store the row */
 	ACT_RELAY_DROP, /* ip: the lease ended, forget its rows */
 	ACT_RELAY_MAP, /* the set of relay IPs changed: rewrite the map */
+	ACT_BL_DIRTY, /* ip: its blacklist record changed or went */
+	ACT_BL_MAP, /* the blacklist changed: rewrite its map */
+	ACT_FISH_DIRTY, /* ip: its fishing record changed or went */
+	ACT_AUTH_DIRTY, /* ip: its failed-authentication count changed */
 };
 
 struct action {

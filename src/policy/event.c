@@ -10,6 +10,18 @@
 static const char *const kind_names[EVENT__COUNT] = {
     [EVENT_NONE] = "none",
     [EVENT_LOGIN] = "login",
+    [EVENT_LOGIN_FAIL] = "login-fail",
+    [EVENT_SASL_FAIL] = "sasl-fail",
+    [EVENT_RBL] = "rbl",
+    [EVENT_BLACKLISTED] = "blacklisted",
+    [EVENT_SENDER_FORGERY] = "sender-forgery",
+    [EVENT_RECIPIENT_FORGERY] = "recipient-forgery",
+    [EVENT_HELO_FORGERY] = "helo-forgery",
+    [EVENT_UNKNOWN_RECIPIENT] = "unknown-recipient",
+    [EVENT_RELAY_DENIED] = "relay-denied",
+    [EVENT_DOMAIN_NOT_FOUND] = "domain-not-found",
+    [EVENT_CONTENT_REJECT] = "content-reject",
+    [EVENT_REJECT] = "reject",
 };
 
 const char *

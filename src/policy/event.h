@@ -17,19 +17,19 @@
 
 enum event_kind {
 	EVENT_NONE = 0,
-	EVENT_LOGIN,      /* successful POP3/IMAP login: the IP may relay */
+	EVENT_LOGIN, /* successful POP3/IMAP login: the IP may relay */
 	EVENT_LOGIN_FAIL, /* failed POP3/IMAP authentication */
-	EVENT_SASL_FAIL,  /* failed SMTP AUTH (Postfix SASL) */
-	EVENT_RBL,        /* rejected by a DNSBL: zone, reason */
+	EVENT_SASL_FAIL, /* failed SMTP AUTH (Postfix SASL) */
+	EVENT_RBL, /* rejected by a DNSBL: zone, reason */
 	EVENT_BLACKLISTED, /* rejected by popauth's own blacklist: a repeat */
-	EVENT_SENDER_FORGERY,    /* 5xx 5.7.x Sender address rejected */
+	EVENT_SENDER_FORGERY, /* 5xx 5.7.x Sender address rejected */
 	EVENT_RECIPIENT_FORGERY, /* 5xx 5.7.x Recipient address rejected */
-	EVENT_HELO_FORGERY,      /* 5xx 5.7.x Helo command rejected */
+	EVENT_HELO_FORGERY, /* 5xx 5.7.x Helo command rejected */
 	EVENT_UNKNOWN_RECIPIENT, /* User unknown in ... table: fishing */
-	EVENT_RELAY_DENIED,      /* Relay access denied */
-	EVENT_DOMAIN_NOT_FOUND,  /* Sender address rejected: Domain not found */
-	EVENT_CONTENT_REJECT,    /* header_checks / body_checks reject */
-	EVENT_REJECT,            /* any other reject: logged, never counted */
+	EVENT_RELAY_DENIED, /* Relay access denied */
+	EVENT_DOMAIN_NOT_FOUND, /* Sender address rejected: Domain not found */
+	EVENT_CONTENT_REJECT, /* header_checks / body_checks reject */
+	EVENT_REJECT, /* any other reject: logged, never counted */
 	EVENT__COUNT
 };
 
@@ -50,21 +50,21 @@ struct event {
 	struct span host; /* client host name, when the server logs one */
 	/* rejects (Postfix); all of it text a client may have chosen, except
 	 * code, stage and zone */
-	struct span code;   /* "554 5.7.1", "450 4.1.8", old style "554" */
-	struct span stage;  /* CONNECT, HELO, EHLO, MAIL, RCPT, DATA, ...;
+	struct span code; /* "554 5.7.1", "450 4.1.8", old style "554" */
+	struct span stage; /* CONNECT, HELO, EHLO, MAIL, RCPT, DATA, ...;
 	                     * "header" or "body" for EVENT_CONTENT_REJECT */
-	struct span qid;    /* queue id, or "NOQUEUE" */
-	struct span helo;   /* helo=<...> */
-	struct span from;   /* from=<...> (may be empty: the null sender) */
-	struct span to;     /* to=<...>, or the recipient the reply names */
-	struct span addr;   /* the address (or HELO name) the reply names */
-	struct span zone;   /* EVENT_RBL: the DNSBL zone; EVENT_BLACKLISTED:
+	struct span qid; /* queue id, or "NOQUEUE" */
+	struct span helo; /* helo=<...> */
+	struct span from; /* from=<...> (may be empty: the null sender) */
+	struct span to; /* to=<...>, or the recipient the reply names */
+	struct span addr; /* the address (or HELO name) the reply names */
+	struct span zone; /* EVENT_RBL: the DNSBL zone; EVENT_BLACKLISTED:
 	                     * the authority the reply names */
 	struct span reason; /* the reply text after the fixed part (the
 	                     * DNSBL's TXT, the access table's text, ...) */
 	struct span detail; /* EVENT_CONTENT_REJECT: the header or body
 	                     * text that matched; EVENT_REJECT: the reply */
-	bool has_from;      /* from=<...> was logged (from may be empty) */
+	bool has_from; /* from=<...> was logged (from may be empty) */
 };
 
 /* event_kind_name - "login", ... (stable: used in output and config) */

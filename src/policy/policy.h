@@ -11,13 +11,25 @@
 
 #include <stdint.h>
 
+#include "../lib/ipaddr.h"
 #include "actions.h"
+#include "authfail.h"
+#include "blacklist.h"
 #include "event.h"
+#include "fishing.h"
 #include "relay.h"
 
 struct policy_cfg {
 	int64_t relay_lease; /* seconds */
 	unsigned login_protos; /* bit (1 << PROTO_x) set: logins that count */
+	const char *myhostname; /* authority of our own blacklistings */
+	const struct cidr *trusted; /* never blacklisted (copied) */
+	size_t ntrusted;
+	int64_t login_grace; /* a login clears own blacklistings this new */
+	int64_t fish_ban; /* nullroute_fish_ban */
+	struct bl_cfg bl;
+	struct fish_cfg fish;
+	struct af_cfg af;
 };
 
 #define POLICY_PROTO(p) (1u << (p))
@@ -25,11 +37,15 @@ struct policy_cfg {
 struct policy_stats {
 	uint64_t events[EVENT__COUNT];
 	uint64_t ignored; /* events the configuration says not to count */
+	uint64_t protected; /* hits on trusted, loopback or leased IPs */
 };
 
 struct policy {
-	struct policy_cfg cfg;
+	struct policy_cfg cfg; /* myhostname and trusted are ours */
 	struct relay relay;
+	struct blacklist bl;
+	struct fishing fish;
+	struct authfail af;
 	struct policy_stats st;
 };
 
@@ -43,10 +59,19 @@ void policy_configure(struct policy *p, const struct policy_cfg *cfg);
 void policy_event(
     struct policy *p, const struct event *ev, int64_t now, struct actions *out);
 
-/* policy_tick - end what is due at `now' (leases) */
+/* policy_tick - end what is due at `now' (leases, records) */
 void policy_tick(struct policy *p, int64_t now, struct actions *out);
 
 /* policy_next_deadline - when policy_tick next has work, or INT64_MAX */
 int64_t policy_next_deadline(const struct policy *p);
+
+/* policy_protected - why ip must never be blacklisted ("loopback",
+ * "trusted network", "relay lease"), or NULL */
+const char *policy_protected(const struct policy *p, const struct ipaddr *ip);
+
+/* policy_forget - drop everything known about ip (`popauth forget');
+ * returns whether there was anything */
+bool
+policy_forget(struct policy *p, const struct ipaddr *ip, struct actions *out);
 
 #endif

@@ -35,9 +35,15 @@
 #include "store.h"
 
 #define STORE_APP_ID 0x506f7041 /* "PopA" */
-#define STORE_SCHEMA 1
+#define STORE_SCHEMA 2
 
-static const char schema[] =
+/*
+ * The schema, as the steps that made it: a file of an older version is
+ * brought up to date by the steps it lacks (in one transaction), so that
+ * older state files stay usable.
+ */
+static const char *const schema_steps[STORE_SCHEMA] = {
+    /* 1: relay leases, source positions */
     "CREATE TABLE relay_login ("
     " ip BLOB NOT NULL,"
     " user TEXT NOT NULL,"
@@ -50,7 +56,28 @@ static const char schema[] =
     " dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
     " offset INTEGER NOT NULL, fingerprint INTEGER NOT NULL,"
     " cursor TEXT NOT NULL);"
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    /* 2: the blacklist cache, fishing, failed authentications */
+    "CREATE TABLE blacklist ("
+    " ip BLOB PRIMARY KEY,"
+    " origin TEXT NOT NULL,"
+    " first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    " ban_end INTEGER NOT NULL,"
+    " period INTEGER NOT NULL, total INTEGER NOT NULL,"
+    " rate REAL NOT NULL,"
+    " host TEXT NOT NULL, authority TEXT NOT NULL,"
+    " reason TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE fish_pair ("
+    " ip BLOB NOT NULL, rcpt TEXT NOT NULL, sender TEXT NOT NULL,"
+    " first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    " hits INTEGER NOT NULL,"
+    " PRIMARY KEY (ip, rcpt, sender)) WITHOUT ROWID;"
+    "CREATE TABLE auth_fail ("
+    " ip BLOB NOT NULL, kind INTEGER NOT NULL,"
+    " first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    " count INTEGER NOT NULL,"
+    " PRIMARY KEY (ip, kind)) WITHOUT ROWID;",
+};
 
 struct store {
 	sqlite3 *db;
@@ -58,7 +85,10 @@ struct store {
 	bool readonly;
 	bool in_tx;
 	bool resync;
+	int64_t version; /* of the file, after any upgrade */
 	sqlite3_stmt *relay_put, *relay_drop, *relay_clear, *pos_put;
+	sqlite3_stmt *bl_put, *bl_drop, *fish_drop, *fish_put, *auth_put,
+	    *auth_drop;
 };
 
 const char *
@@ -106,6 +136,7 @@ check_existing(struct store *st, bool deep)
 	if (ver < 1)
 		return xstrfmt(
 		    "its schema version %lld is unknown", (long long)ver);
+	st->version = ver;
 	if (!deep)
 		return NULL;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s, NULL) !=
@@ -128,26 +159,34 @@ check_existing(struct store *st, bool deep)
 	return err;
 }
 
+/* upgrade - run the schema steps after `from' (0: a new file) */
 static char *
-create_schema(struct store *st)
+upgrade(struct store *st, int64_t from)
 {
 	char sql[256];
 	char *e = NULL;
 
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, &e) != SQLITE_OK)
+		goto fail;
+	for (int64_t v = from; v < STORE_SCHEMA; v++)
+		if (sqlite3_exec(st->db, schema_steps[v], NULL, NULL, &e) !=
+		    SQLITE_OK)
+			goto fail;
 	snprintf(sql, sizeof(sql),
-	    "BEGIN; PRAGMA application_id = %d; PRAGMA user_version = %d;",
+	    "PRAGMA application_id = %d; PRAGMA user_version = %d;"
+	    "INSERT OR REPLACE INTO meta VALUES ('written_by', "
+	    "'popauth " POPAUTH_VERSION "'); COMMIT;",
 	    STORE_APP_ID, STORE_SCHEMA);
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &e) != SQLITE_OK ||
-	    sqlite3_exec(st->db, schema, NULL, NULL, &e) != SQLITE_OK ||
-	    sqlite3_exec(st->db,
-		"INSERT INTO meta VALUES ('created_by', "
-		"'popauth " POPAUTH_VERSION "'); COMMIT;",
-		NULL, NULL, &e) != SQLITE_OK) {
-		char *err = xstrfmt("cannot create it: %s", e ? e : "?");
-		sqlite3_free(e);
-		return err;
-	}
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &e) != SQLITE_OK)
+		goto fail;
+	st->version = STORE_SCHEMA;
 	return NULL;
+fail:;
+	char *err = xstrfmt(
+	    "cannot %s it: %s", from ? "upgrade" : "create", e ? e : "?");
+	sqlite3_free(e);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
 }
 
 static sqlite3_stmt *
@@ -234,7 +273,8 @@ store_open(const char *dir, bool create, bool readonly, char **err)
 			sqlite3_free(e);
 			goto refuse;
 		}
-		if (fresh && (why = create_schema(st)) != NULL)
+		if ((fresh || st->version < STORE_SCHEMA) &&
+		    (why = upgrade(st, fresh ? 0 : st->version)) != NULL)
 			goto refuse;
 		st->relay_put = prepare(st,
 		    "INSERT OR REPLACE INTO relay_login VALUES (?, ?, ?, ?, "
@@ -242,6 +282,19 @@ store_open(const char *dir, bool create, bool readonly, char **err)
 		st->relay_drop =
 		    prepare(st, "DELETE FROM relay_login WHERE ip = ?");
 		st->relay_clear = prepare(st, "DELETE FROM relay_login");
+		st->bl_put = prepare(st,
+		    "INSERT OR REPLACE INTO blacklist "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		st->bl_drop = prepare(st, "DELETE FROM blacklist WHERE ip = ?");
+		st->fish_drop =
+		    prepare(st, "DELETE FROM fish_pair WHERE ip = ?");
+		st->fish_put = prepare(st,
+		    "INSERT OR REPLACE INTO fish_pair VALUES (?, ?, ?, ?, ?, "
+		    "?)");
+		st->auth_put = prepare(st,
+		    "INSERT OR REPLACE INTO auth_fail VALUES (?, ?, ?, ?, ?)");
+		st->auth_drop =
+		    prepare(st, "DELETE FROM auth_fail WHERE ip = ?");
 		st->pos_put = prepare(st,
 		    "INSERT OR REPLACE INTO source_pos VALUES (?, ?, ?, ?, ?, "
 		    "?)");
@@ -272,6 +325,12 @@ store_close(struct store *st)
 	sqlite3_finalize(st->relay_drop);
 	sqlite3_finalize(st->relay_clear);
 	sqlite3_finalize(st->pos_put);
+	sqlite3_finalize(st->bl_put);
+	sqlite3_finalize(st->bl_drop);
+	sqlite3_finalize(st->fish_drop);
+	sqlite3_finalize(st->fish_put);
+	sqlite3_finalize(st->auth_put);
+	sqlite3_finalize(st->auth_drop);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -412,6 +471,236 @@ store_relay_load(struct store *st, store_relay_fn *fn, void *arg)
 		return -1;
 	}
 	return 0;
+}
+
+/* bind_ip - an IP as a blob parameter */
+static void
+bind_ip(sqlite3_stmt *s, int i, const struct ipaddr *ip)
+{
+	sqlite3_bind_blob(s, i, ip->a, (int)ipaddr_len(ip), SQLITE_TRANSIENT);
+}
+
+void
+store_bl_put(struct store *st, const struct store_bl_row *r)
+{
+	sqlite3_stmt *s = st->bl_put;
+
+	if (!begin(st))
+		return;
+	bind_ip(s, 1, &r->ip);
+	sqlite3_bind_text(s, 2, r->origin, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, r->first);
+	sqlite3_bind_int64(s, 4, r->last);
+	sqlite3_bind_int64(s, 5, r->ban_end);
+	sqlite3_bind_int64(s, 6, r->period);
+	sqlite3_bind_int64(s, 7, r->total);
+	sqlite3_bind_double(s, 8, r->rate);
+	sqlite3_bind_text(s, 9, r->host, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 10, r->authority, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 11, r->reason, -1, SQLITE_TRANSIENT);
+	step(st, s);
+}
+
+void
+store_bl_drop(struct store *st, const struct ipaddr *ip)
+{
+	if (!begin(st))
+		return;
+	bind_ip(st->bl_drop, 1, ip);
+	step(st, st->bl_drop);
+}
+
+/* query - prepare a read; NULL (logged) on error or a missing table */
+static sqlite3_stmt *
+query(struct store *st, int64_t since, const char *sql)
+{
+	sqlite3_stmt *s;
+
+	if (st->version < since)
+		return NULL; /* an old read-only file: the table is not there */
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		msg_error(
+		    "state file %s: %s", st->path, sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	return s;
+}
+
+/* finish - end a read; -1 (logged) if it stopped on an error */
+static int
+finish(struct store *st, sqlite3_stmt *s, int rc, int bad, const char *what)
+{
+	sqlite3_finalize(s);
+	if (bad)
+		msg_warn("state file %s: %d malformed %s row(s) ignored",
+		    st->path, bad, what);
+	if (rc != SQLITE_DONE) {
+		msg_error("state file %s: read failed: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* col_ip - an IP column; false if it is not 4 or 16 bytes */
+static bool
+col_ip(sqlite3_stmt *s, int i, struct ipaddr *ip)
+{
+	return ipaddr_from_bytes(
+	    ip, sqlite3_column_blob(s, i), (size_t)sqlite3_column_bytes(s, i));
+}
+
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+
+	return t ? t : "";
+}
+
+int
+store_bl_load(struct store *st, store_bl_fn *fn, void *arg)
+{
+	sqlite3_stmt *s = query(st, 2,
+	    "SELECT ip, origin, first, last, ban_end, period, total, rate, "
+	    "host, authority, reason FROM blacklist");
+	int rc, bad = 0;
+
+	if (s == NULL)
+		return st->version < 2 ? 0 : -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_bl_row r;
+		int64_t period = sqlite3_column_int64(s, 5),
+			total = sqlite3_column_int64(s, 6);
+		if (!col_ip(s, 0, &r.ip) || period < 0 || period > UINT32_MAX ||
+		    total < 0 || total > UINT32_MAX) {
+			bad++;
+			continue;
+		}
+		r.origin = col_text(s, 1);
+		r.first = sqlite3_column_int64(s, 2);
+		r.last = sqlite3_column_int64(s, 3);
+		r.ban_end = sqlite3_column_int64(s, 4);
+		r.period = (uint32_t)period;
+		r.total = (uint32_t)total;
+		r.rate = sqlite3_column_double(s, 7);
+		r.host = col_text(s, 8);
+		r.authority = col_text(s, 9);
+		r.reason = col_text(s, 10);
+		fn(arg, &r);
+	}
+	return finish(st, s, rc, bad, "blacklist");
+}
+
+void
+store_fish_set(struct store *st, const struct ipaddr *ip,
+    const struct store_fish_row *rows, size_t n)
+{
+	if (!begin(st))
+		return;
+	bind_ip(st->fish_drop, 1, ip);
+	step(st, st->fish_drop);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *s = st->fish_put;
+		bind_ip(s, 1, ip);
+		sqlite3_bind_text(s, 2, rows[i].rcpt, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3, rows[i].sender, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 4, rows[i].first);
+		sqlite3_bind_int64(s, 5, rows[i].last);
+		sqlite3_bind_int64(s, 6, rows[i].hits);
+		step(st, s);
+	}
+}
+
+int
+store_fish_load(struct store *st, store_fish_fn *fn, void *arg)
+{
+	sqlite3_stmt *s = query(
+	    st, 2, "SELECT ip, rcpt, sender, first, last, hits FROM fish_pair");
+	int rc, bad = 0;
+
+	if (s == NULL)
+		return st->version < 2 ? 0 : -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_fish_row r;
+		struct ipaddr ip;
+		int64_t hits = sqlite3_column_int64(s, 5);
+		if (!col_ip(s, 0, &ip) || hits < 0 || hits > UINT32_MAX) {
+			bad++;
+			continue;
+		}
+		r.rcpt = col_text(s, 1);
+		r.sender = col_text(s, 2);
+		r.first = sqlite3_column_int64(s, 3);
+		r.last = sqlite3_column_int64(s, 4);
+		r.hits = (uint32_t)hits;
+		fn(arg, &ip, &r);
+	}
+	return finish(st, s, rc, bad, "fishing");
+}
+
+void
+store_auth_set(struct store *st, const struct ipaddr *ip, int kind,
+    int64_t first, int64_t last, uint32_t count)
+{
+	sqlite3_stmt *s = st->auth_put;
+
+	if (!begin(st))
+		return;
+	bind_ip(s, 1, ip);
+	sqlite3_bind_int(s, 2, kind);
+	sqlite3_bind_int64(s, 3, first);
+	sqlite3_bind_int64(s, 4, last);
+	sqlite3_bind_int64(s, 5, count);
+	step(st, s);
+}
+
+void
+store_auth_drop(struct store *st, const struct ipaddr *ip)
+{
+	if (!begin(st))
+		return;
+	bind_ip(st->auth_drop, 1, ip);
+	step(st, st->auth_drop);
+}
+
+int
+store_auth_load(struct store *st, store_auth_fn *fn, void *arg)
+{
+	sqlite3_stmt *s =
+	    query(st, 2, "SELECT ip, kind, first, last, count FROM auth_fail");
+	int rc, bad = 0;
+
+	if (s == NULL)
+		return st->version < 2 ? 0 : -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ipaddr ip;
+		int64_t count = sqlite3_column_int64(s, 4);
+		if (!col_ip(s, 0, &ip) || count < 0 || count > UINT32_MAX) {
+			bad++;
+			continue;
+		}
+		fn(arg, &ip, sqlite3_column_int(s, 1),
+		    sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
+		    (uint32_t)count);
+	}
+	return finish(st, s, rc, bad, "failed-authentication");
+}
+
+void
+store_clear_all(struct store *st)
+{
+	if (!begin(st))
+		return;
+	if (sqlite3_exec(st->db,
+		"DELETE FROM relay_login; DELETE FROM blacklist; "
+		"DELETE FROM fish_pair; DELETE FROM auth_fail;",
+		NULL, NULL, NULL) != SQLITE_OK) {
+		msg_error(
+		    "state file %s: %s", st->path, sqlite3_errmsg(st->db));
+		return;
+	}
+	st->resync = false;
 }
 
 void

@@ -55,6 +55,44 @@ typedef void store_relay_fn(void *arg, const struct ipaddr *ip,
 /* store_relay_load - call fn for every stored row; -1 on a read error */
 int store_relay_load(struct store *st, store_relay_fn *fn, void *arg);
 
+/* the blacklist cache: one row per IP */
+struct store_bl_row {
+	struct ipaddr ip;
+	const char *origin; /* bl_origin_name() */
+	int64_t first, last, ban_end;
+	uint32_t period, total;
+	double rate;
+	const char *host, *authority, *reason;
+};
+void store_bl_put(struct store *st, const struct store_bl_row *row);
+void store_bl_drop(struct store *st, const struct ipaddr *ip);
+typedef void store_bl_fn(void *arg, const struct store_bl_row *row);
+int store_bl_load(struct store *st, store_bl_fn *fn, void *arg);
+
+/* fishing: an IP's (recipient, sender) pairs */
+struct store_fish_row {
+	const char *rcpt, *sender;
+	int64_t first, last;
+	uint32_t hits;
+};
+/* store_fish_set - replace all of ip's pairs (n == 0: drop them) */
+void store_fish_set(struct store *st, const struct ipaddr *ip,
+    const struct store_fish_row *rows, size_t n);
+typedef void store_fish_fn(
+    void *arg, const struct ipaddr *ip, const struct store_fish_row *row);
+int store_fish_load(struct store *st, store_fish_fn *fn, void *arg);
+
+/* failed authentications: count in the current window, per kind */
+void store_auth_set(struct store *st, const struct ipaddr *ip, int kind,
+    int64_t first, int64_t last, uint32_t count);
+void store_auth_drop(struct store *st, const struct ipaddr *ip);
+typedef void store_auth_fn(void *arg, const struct ipaddr *ip, int kind,
+    int64_t first, int64_t last, uint32_t count);
+int store_auth_load(struct store *st, store_auth_fn *fn, void *arg);
+
+/* store_clear_all - empty every state table (before a full rewrite) */
+void store_clear_all(struct store *st);
+
 /* log source positions */
 void
 store_pos_put(struct store *st, const char *spec, const struct source_pos *pos);

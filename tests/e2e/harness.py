@@ -1330,6 +1330,7 @@ service imap-login {{
             'log_sources': 'file:%s, file:%s' % (self.postfix_log, self.dovecot_log),
             'state_directory': pa + '/state',
             'relay_map': self.relay_map_spec,
+            'blacklist_map': self.blacklist_map_spec,
             'relay_lease': '30m',
             'map_rebuild_delay': '1s',
             'log_destination': 'stderr',

@@ -1,0 +1,210 @@
+/*
+ * persist - the engine's state to and from the store.
+ *
+ * DESCRIPTION
+ *	Loading restores every row through the modules' *_restore
+ *	functions, which make no actions: the state at start is what was
+ *	committed last.  Writing is behind (see persist.h): a storm of
+ *	hits on 10,000 IPs costs at most 10,000 row writes per commit, not
+ *	one per hit.
+ *
+ * DIAGNOSTICS
+ *	Malformed rows are counted and skipped by the store (warning);
+ *	an unknown origin name is read as a popauth 3 import.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/mem.h"
+#include "../lib/msg.h"
+#include "persist.h"
+
+struct dirty_ip {
+	struct ipaddr ip;
+};
+
+void
+persist_init(struct persist *ps)
+{
+	for (int t = 0; t < PERSIST__COUNT; t++)
+		iptab_init(&ps->dirty[t], offsetof(struct dirty_ip, ip));
+}
+
+static void
+clear_set(struct iptab *set)
+{
+	struct dirty_ip *d;
+
+	for (size_t c = 0; (d = iptab_next(set, &c)) != NULL;)
+		free(d);
+	iptab_free(set);
+	iptab_init(set, offsetof(struct dirty_ip, ip));
+}
+
+void
+persist_free(struct persist *ps)
+{
+	for (int t = 0; t < PERSIST__COUNT; t++) {
+		clear_set(&ps->dirty[t]);
+		iptab_free(&ps->dirty[t]);
+	}
+}
+
+void
+persist_mark(struct persist *ps, enum persist_table t, const struct ipaddr *ip)
+{
+	struct dirty_ip *d;
+
+	if (iptab_get(&ps->dirty[t], ip) != NULL)
+		return;
+	d = xmalloc(sizeof(*d));
+	d->ip = *ip;
+	iptab_put(&ps->dirty[t], d);
+}
+
+/* loading */
+
+static void
+load_relay(void *arg, const struct ipaddr *ip, const char *user, int64_t first,
+    int64_t last, uint32_t count)
+{
+	struct policy *pol = arg;
+
+	relay_restore(&pol->relay, ip, user, first, last, count);
+}
+
+static void
+load_bl(void *arg, const struct store_bl_row *r)
+{
+	struct policy *pol = arg;
+	enum bl_origin o = bl_origin_parse(r->origin);
+
+	bl_restore(&pol->bl, &r->ip, o == BL__COUNT ? BL_IMPORT : o,
+	    r->authority, r->host, r->reason, r->first, r->last, r->ban_end,
+	    r->period, r->total, r->rate);
+}
+
+static void
+load_fish(void *arg, const struct ipaddr *ip, const struct store_fish_row *r)
+{
+	struct policy *pol = arg;
+
+	fish_restore(
+	    &pol->fish, ip, r->rcpt, r->sender, r->first, r->last, r->hits);
+}
+
+static void
+load_auth(void *arg, const struct ipaddr *ip, int kind, int64_t first,
+    int64_t last, uint32_t count)
+{
+	struct policy *pol = arg;
+
+	if (kind >= 0 && kind < AF__COUNT)
+		af_restore(
+		    &pol->af, ip, (enum af_kind)kind, first, last, count);
+}
+
+int
+persist_load(struct store *st, struct policy *pol)
+{
+	if (store_relay_load(st, load_relay, pol) < 0 ||
+	    store_bl_load(st, load_bl, pol) < 0 ||
+	    store_fish_load(st, load_fish, pol) < 0 ||
+	    store_auth_load(st, load_auth, pol) < 0)
+		return -1;
+	return 0;
+}
+
+/* writing */
+
+static void
+write_bl(struct store *st, const struct bl_rec *rec)
+{
+	struct store_bl_row r = {
+	    .ip = rec->ip,
+	    .origin = bl_origin_name(rec->origin),
+	    .first = rec->first,
+	    .last = rec->last,
+	    .ban_end = rec->ban_end,
+	    .period = rec->period,
+	    .total = rec->total,
+	    .rate = rec->rate,
+	    .host = rec->host,
+	    .authority = rec->authority,
+	    .reason = rec->reason,
+	};
+
+	store_bl_put(st, &r);
+}
+
+static void
+write_fish(
+    struct store *st, const struct ipaddr *ip, const struct fish_rec *rec)
+{
+	struct store_fish_row rows[FISH_MAX_PAIRS];
+	uint32_t n = rec ? rec->npairs : 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		rows[i] = (struct store_fish_row){rec->pairs[i].rcpt,
+		    rec->pairs[i].sender, rec->pairs[i].first,
+		    rec->pairs[i].last, rec->pairs[i].hits};
+	store_fish_set(st, ip, rows, n);
+}
+
+static void
+write_auth(struct store *st, const struct ipaddr *ip, const struct af_rec *rec)
+{
+	store_auth_drop(st, ip);
+	for (int k = 0; rec && k < AF__COUNT; k++)
+		if (rec->count[k])
+			store_auth_set(
+			    st, ip, k, rec->first[k], rec->last, rec->count[k]);
+}
+
+void
+persist_flush(struct persist *ps, struct store *st, const struct policy *pol)
+{
+	struct dirty_ip *d;
+
+	for (size_t c = 0;
+	     (d = iptab_next(&ps->dirty[PERSIST_BL], &c)) != NULL;) {
+		const struct bl_rec *rec = bl_get(&pol->bl, &d->ip);
+		if (rec)
+			write_bl(st, rec);
+		else
+			store_bl_drop(st, &d->ip);
+	}
+	for (size_t c = 0;
+	     (d = iptab_next(&ps->dirty[PERSIST_FISH], &c)) != NULL;)
+		write_fish(st, &d->ip, fish_get(&pol->fish, &d->ip));
+	for (size_t c = 0;
+	     (d = iptab_next(&ps->dirty[PERSIST_AUTH], &c)) != NULL;)
+		write_auth(st, &d->ip, af_get(&pol->af, &d->ip));
+	for (int t = 0; t < PERSIST__COUNT; t++)
+		clear_set(&ps->dirty[t]);
+}
+
+void
+persist_all(struct persist *ps, struct store *st, const struct policy *pol)
+{
+	struct relay_ip *rr;
+	struct bl_rec *br;
+	struct fish_rec *fr;
+	struct af_rec *ar;
+
+	msg_debug("rewriting the whole state to %s", store_path(st));
+	store_clear_all(st);
+	for (size_t c = 0; (rr = iptab_next(&pol->relay.tab, &c)) != NULL;)
+		for (uint32_t i = 0; i < rr->nusers; i++)
+			store_relay_put(st, &rr->ip, rr->users[i].name,
+			    rr->users[i].first, rr->users[i].last,
+			    rr->users[i].count);
+	for (size_t c = 0; (br = iptab_next(&pol->bl.tab, &c)) != NULL;)
+		write_bl(st, br);
+	for (size_t c = 0; (fr = iptab_next(&pol->fish.tab, &c)) != NULL;)
+		write_fish(st, &fr->ip, fr);
+	for (size_t c = 0; (ar = iptab_next(&pol->af.tab, &c)) != NULL;)
+		write_auth(st, &ar->ip, ar);
+	for (int t = 0; t < PERSIST__COUNT; t++)
+		clear_set(&ps->dirty[t]);
+}
