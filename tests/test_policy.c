@@ -34,9 +34,205 @@ first(const struct actions *a, enum action_kind k)
 	return NULL;
 }
 
+static struct policy_cfg
+full_cfg(const struct cidr *trusted, size_t ntrusted)
+{
+	struct policy_cfg c = {
+	    .relay_lease = 1800,
+	    .login_protos = POLICY_PROTO(PROTO_POP3) | POLICY_PROTO(PROTO_IMAP),
+	    .myhostname = "mail.example.test",
+	    .trusted = trusted,
+	    .ntrusted = ntrusted,
+	    .login_grace = 600,
+	    .fish_ban = 604800,
+	    .bl = {0.03333333, 50, 1800, 604800, 7776000},
+	    .fish = {5, 0.03333333, 259200},
+	    .af = {{5, 5}, 600},
+	};
+	return c;
+}
+
+/* reject - an event of kind k from ip at t */
+static struct event
+reject(enum event_kind k, const char *ip, int64_t t)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = k;
+	ev.recog = "postfix";
+	ev.time = t;
+	ipaddr_parse(&ev.ip, ip, strlen(ip));
+	ev.host = SPAN_LIT("client.example.net");
+	ev.helo = SPAN_LIT("client.example.net");
+	ev.addr = SPAN_LIT("alice@example.test");
+	ev.from = SPAN_LIT("alice@example.test");
+	ev.has_from = true;
+	ev.to = SPAN_LIT("friend@remote.test");
+	ev.zone = SPAN_LIT("zen.example.org");
+	ev.reason = SPAN_LIT("listed");
+	return ev;
+}
+
+static bool
+logged(const struct actions *a, const char *needle)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].kind == ACT_LOG && strstr(a->v[i].text, needle))
+			return true;
+	return false;
+}
+
+/* the rules between the modules */
+static void
+test_abuse(void)
+{
+	struct cidr trusted;
+	struct policy p;
+	struct actions a;
+	struct event ev;
+	struct ipaddr x;
+	int64_t t = 1795700000;
+
+	cidr_parse(&trusted, "192.0.2.0/24", 12, false);
+	struct policy_cfg cfg = full_cfg(&trusted, 1);
+	actions_init(&a);
+	policy_init(&p, &cfg);
+
+	/* a DNSBL reject lists the IP with the zone as authority */
+	ev = reject(EVENT_RBL, "198.51.100.7", t);
+	policy_event(&p, &ev, t, &a);
+	ipaddr_parse(&x, "198.51.100.7", 12);
+	struct bl_rec *r = bl_get(&p.bl, &x);
+	T_OK(r != NULL && strcmp(r->authority, "zen.example.org") == 0 &&
+	    r->origin == BL_DNSBL && strcmp(r->reason, "listed") == 0);
+	/* a later reject by our own map is a repeat */
+	ev = reject(EVENT_BLACKLISTED, "198.51.100.7", t + 5);
+	policy_event(&p, &ev, t + 5, &a);
+	T_EQ_INT(r->total, 2);
+	T_OK(bl_banned(r, t + 5));
+	/* so is a forgery by a listed IP */
+	ev = reject(EVENT_HELO_FORGERY, "198.51.100.7", t + 6);
+	policy_event(&p, &ev, t + 6, &a);
+	T_EQ_INT(r->total, 3);
+
+	/* loopback, trusted networks and leased IPs are never listed */
+	actions_reset(&a);
+	ev = reject(EVENT_RBL, "127.0.0.9", t);
+	policy_event(&p, &ev, t, &a);
+	ev = reject(EVENT_SENDER_FORGERY, "192.0.2.77", t);
+	policy_event(&p, &ev, t, &a);
+	T_EQ_INT(bl_count(&p.bl), 1);
+	T_OK(logged(&a,
+	    "ignored rbl by 127.0.0.9 [client.example.net]: "
+	    "loopback, never blacklisted"));
+	T_OK(logged(&a, "192.0.2.77 [client.example.net]: trusted network"));
+	struct event login = reject(EVENT_LOGIN, "203.0.113.5", t);
+	login.user = SPAN_LIT("alice");
+	login.proto = PROTO_POP3;
+	policy_event(&p, &login, t, &a);
+	ev = reject(EVENT_UNKNOWN_RECIPIENT, "203.0.113.5", t + 1);
+	for (int i = 0; i < 10; i++) {
+		char to[32];
+		snprintf(to, sizeof(to), "nobody%d@example.test", i);
+		ev.addr = (struct span){to, strlen(to)};
+		policy_event(&p, &ev, t + 1, &a);
+	}
+	T_EQ_INT(bl_count(&p.bl), 1);
+	T_EQ_INT(p.st.protected, 12);
+
+	/* a user who sent before fetching: listed for the forged sender,
+	 * cleared by the login 2 minutes later */
+	actions_reset(&a);
+	ev = reject(EVENT_SENDER_FORGERY, "203.0.113.6", t);
+	policy_event(&p, &ev, t, &a);
+	ipaddr_parse(&x, "203.0.113.6", 11);
+	T_OK(bl_get(&p.bl, &x) != NULL);
+	T_EQ_INT(bl_get(&p.bl, &x)->origin, BL_SENDER);
+	T_OK(logged(&a, "claimed <alice@example.test> as its own sender"));
+	login = reject(EVENT_LOGIN, "203.0.113.6", t + 120);
+	login.user = SPAN_LIT("alice");
+	login.proto = PROTO_IMAP;
+	policy_event(&p, &login, t + 120, &a);
+	T_OK(bl_get(&p.bl, &x) == NULL);
+	T_OK(logged(&a,
+	    "alice logged in from 203.0.113.6 2m 0s after it was "
+	    "blacklisted for sender-forgery: blacklisting cleared"));
+	/* ... but not 11 minutes later, and never a DNSBL listing */
+	ev = reject(EVENT_RECIPIENT_FORGERY, "203.0.113.7", t);
+	policy_event(&p, &ev, t, &a);
+	ev = reject(EVENT_RBL, "203.0.113.8", t);
+	policy_event(&p, &ev, t, &a);
+	login = reject(EVENT_LOGIN, "203.0.113.7", t + 660);
+	login.user = SPAN_LIT("bob");
+	policy_event(&p, &login, t + 660, &a);
+	login = reject(EVENT_LOGIN, "203.0.113.8", t + 60);
+	login.user = SPAN_LIT("carol");
+	policy_event(&p, &login, t + 660, &a);
+	ipaddr_parse(&x, "203.0.113.7", 11);
+	T_OK(bl_get(&p.bl, &x) != NULL);
+	ipaddr_parse(&x, "203.0.113.8", 11);
+	T_OK(bl_get(&p.bl, &x) != NULL);
+
+	/* fishing: the 6th distinct address lists and bans for a week */
+	ev = reject(EVENT_UNKNOWN_RECIPIENT, "198.18.0.66", t);
+	for (int i = 0; i < 6; i++) {
+		char to[32];
+		snprintf(to, sizeof(to), "a%d@example.test", i);
+		ev.addr = (struct span){to, strlen(to)};
+		ev.time = t + 40 * i;
+		policy_event(&p, &ev, ev.time, &a);
+	}
+	ipaddr_parse(&x, "198.18.0.66", 11);
+	r = bl_get(&p.bl, &x);
+	T_OK(r != NULL && r->origin == BL_FISHING);
+	T_EQ_INT(r->ban_end, t + 200 + 604800);
+	T_OK(strstr(r->reason, "a5@example.test") != NULL);
+
+	/* failed SMTP AUTH: the 6th in 10 minutes lists */
+	ev = reject(EVENT_SASL_FAIL, "203.0.113.99", t);
+	ipaddr_parse(&x, "203.0.113.99", 12);
+	for (int i = 0; i < 6; i++) {
+		ev.time = t + 30 * i;
+		policy_event(&p, &ev, ev.time, &a);
+		T_EQ_INT(bl_get(&p.bl, &x) != NULL, i == 5);
+	}
+	/* later failures are repeats */
+	ev.time = t + 200;
+	policy_event(&p, &ev, ev.time, &a);
+	T_EQ_INT(bl_get(&p.bl, &x)->total, 2);
+
+	/* relay denied, domain not found, content: logged only */
+	actions_reset(&a);
+	size_t before = bl_count(&p.bl);
+	ev = reject(EVENT_RELAY_DENIED, "198.51.100.200", t);
+	policy_event(&p, &ev, t, &a);
+	ev = reject(EVENT_DOMAIN_NOT_FOUND, "198.51.100.201", t);
+	policy_event(&p, &ev, t, &a);
+	ev = reject(EVENT_CONTENT_REJECT, "198.51.100.202", t);
+	ev.stage = SPAN_LIT("body");
+	ev.detail = SPAN_LIT("cheap pills");
+	policy_event(&p, &ev, t, &a);
+	T_EQ_INT(bl_count(&p.bl), before);
+	T_OK(logged(&a,
+	    "relay access denied: from=<alice@example.test> "
+	    "to=<alice@example.test> using 198.51.100.200"));
+	T_OK(logged(&a, "sender domain not found"));
+	T_OK(logged(&a, "body check rejected mail"));
+
+	/* forget */
+	ipaddr_parse(&x, "198.18.0.66", 11);
+	T_OK(policy_forget(&p, &x, &a));
+	T_OK(bl_get(&p.bl, &x) == NULL && fish_get(&p.fish, &x) == NULL);
+	T_OK(!policy_forget(&p, &x, &a));
+	policy_free(&p);
+	actions_free(&a);
+}
+
 int
 main(void)
 {
+	test_abuse();
 	struct policy_cfg cfg = {
 	    .relay_lease = 1800, .login_protos = POLICY_PROTO(PROTO_POP3)};
 	struct policy p;

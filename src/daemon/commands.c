@@ -26,6 +26,7 @@
 #include "../lib/msg.h"
 #include "../lib/timefmt.h"
 #include "../source/linereader.h"
+#include "admin.h"
 #include "commands.h"
 
 /* test */
@@ -203,14 +204,17 @@ cmd_list(const struct cli *cli, int argc, char **argv)
 		sbuf_free(&b);
 		return 0;
 	}
-	if (what == NULL || strcmp(what, "relays") != 0) {
+	if (what == NULL ||
+	    (strcmp(what, "relays") != 0 && strcmp(what, "blacklist") != 0)) {
 		fprintf(stderr,
 		    "usage: popauth list relays [--all]\n"
+		    "       popauth list blacklist [--all]\n"
 		    "       popauth list recognisers\n");
 		return 2;
 	}
 	cfg = app_load_config(cli);
-	rc = list_relays(cfg, all);
+	rc = strcmp(what, "relays") == 0 ? list_relays(cfg, all)
+					 : admin_list_blacklist(cfg, all);
 	config_free(cfg);
 	return rc;
 }

@@ -16,6 +16,7 @@
 
 #include "../lib/mem.h"
 #include "../lib/msg.h"
+#include "admin.h"
 #include "app.h"
 #include "commands.h"
 #include "daemon.h"
@@ -36,6 +37,11 @@ usage(FILE *out)
 	    "  test [-a] [FILE|-]   show how each line is recognised\n"
 	    "  list relays [--all]  show the relay leases\n"
 	    "  list recognisers     show the log formats popauth reads\n"
+	    "  list blacklist [--all]  show the blacklist cache\n"
+	    "  show IP              everything known about an IP\n"
+	    "  forget IP...         drop what is known about IPs\n"
+	    "  import-v3 SPOOLDIR [RBL_CACHE]  take over popauth 3's state\n"
+	    "  export-v3 DIR        write the state in popauth 3's files\n"
 	    "  check-config         print the effective configuration\n"
 	    "  version              print the version\n"
 	    "\n"
@@ -112,6 +118,14 @@ main(int argc, char **argv)
 		rc = cmd_test(&cli, nops - 1, ops + 1);
 	else if (strcmp(cmd, "list") == 0)
 		rc = cmd_list(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "show") == 0)
+		rc = admin_show(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "forget") == 0)
+		rc = admin_forget(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "import-v3") == 0)
+		rc = v3_import(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "export-v3") == 0)
+		rc = v3_export(&cli, nops - 1, ops + 1);
 	else if (strcmp(cmd, "check-config") == 0)
 		rc = cmd_check_config(&cli, nops - 1, ops + 1);
 	else if (strcmp(cmd, "version") == 0 && nops == 1) {

@@ -1,0 +1,210 @@
+/*
+ * admin - list blacklist, show, forget.
+ *
+ * DESCRIPTION
+ *	Reading commands open the state read-only (SQLite in WAL mode lets
+ *	them read while the daemon writes).  forget changes the state, so
+ *	it takes the state directory's lock like the daemon, and refuses
+ *	while the daemon runs; it rewrites the maps before it returns.
+ *
+ * SECURITY
+ *	Stored text (host names, reasons, user names, addresses) came from
+ *	log lines: it is printed escaped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/mem.h"
+#include "../lib/msg.h"
+#include "../lib/numparse.h"
+#include "../lib/timefmt.h"
+#include "admin.h"
+
+struct store *
+admin_load(const struct config *cfg, struct policy *pol)
+{
+	struct policy_cfg pc = app_policy_cfg(cfg);
+	struct store *st;
+	char *err = NULL;
+
+	policy_init(pol, &pc);
+	if ((st = store_open(cfg->state_directory, false, true, &err)) ==
+	    NULL) {
+		if (strstr(err, "does not exist") == NULL)
+			msg_fatal("%s", err);
+		free(err);
+		return NULL;
+	}
+	if (persist_load(st, pol) < 0)
+		msg_fatal("cannot read %s", store_path(st));
+	return st;
+}
+
+static const char *
+when(int64_t t)
+{
+	return t > 0 ? time_str(t) : "-";
+}
+
+int
+admin_list_blacklist(const struct config *cfg, bool all)
+{
+	struct policy pol;
+	struct store *st = admin_load(cfg, &pol);
+	int64_t now = (int64_t)time(NULL);
+	size_t n;
+	struct bl_rec **v = bl_sorted(&pol.bl, &n);
+
+	if (isatty(1))
+		printf("%-39s %-19s %-19s %-19s %6s %6s %-18s %s\n", "# IP",
+		    "BANNED UNTIL", "FIRST HIT", "LAST HIT", "PERIOD", "TOTAL",
+		    "ORIGIN", "AUTHORITY");
+	for (size_t i = 0; i < n; i++) {
+		const struct bl_rec *r = v[i];
+		if (!all && r->expiry.key <= now)
+			continue;
+		printf("%-39s %-19s %-19s %-19s %6u %6u %-18s %s\n",
+		    ipaddr_str(&r->ip),
+		    bl_banned(r, now) ? time_str(r->ban_end) : "-",
+		    time_str(r->first), time_str(r->last), r->period, r->total,
+		    bl_origin_name(r->origin), escs(r->authority));
+	}
+	free(v);
+	policy_free(&pol);
+	store_close(st);
+	return 0;
+}
+
+static bool
+parse_ip_arg(const char *s, struct ipaddr *ip)
+{
+	if (ipaddr_parse(ip, s, strlen(s)))
+		return true;
+	fprintf(stderr, "popauth: \"%s\" is not an IP address\n", escs(s));
+	return false;
+}
+
+int
+admin_show(const struct cli *cli, int argc, char **argv)
+{
+	struct config *cfg;
+	struct policy pol;
+	struct store *st;
+	struct ipaddr ip;
+	int64_t now = (int64_t)time(NULL);
+	const struct relay_ip *lease;
+	const struct bl_rec *rec;
+	const struct fish_rec *fish;
+	const struct af_rec *af;
+	const char *why;
+	char d[64];
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: popauth show IP\n");
+		return 2;
+	}
+	if (!parse_ip_arg(argv[0], &ip))
+		return 2;
+	cfg = app_load_config(cli);
+	st = admin_load(cfg, &pol);
+	printf("%s\n", ipaddr_str(&ip));
+	if ((why = policy_protected(&pol, &ip)) != NULL &&
+	    strcmp(why, "relay lease") != 0)
+		printf("  never blacklisted: %s\n", why);
+	if ((lease = relay_get(&pol.relay, &ip)) != NULL) {
+		printf("  relay lease until %s%s\n", time_str(lease->end.key),
+		    lease->end.key <= now ? " (ended)" : "");
+		for (uint32_t i = 0; i < lease->nusers; i++)
+			printf("    user %s: first login %s, last %s, %u "
+			       "login(s)\n",
+			    escs(lease->users[i].name),
+			    time_str(lease->users[i].first),
+			    time_str(lease->users[i].last),
+			    lease->users[i].count);
+	} else {
+		printf("  no relay lease\n");
+	}
+	if ((rec = bl_get(&pol.bl, &ip)) != NULL) {
+		printf("  blacklisted by %s for %s: %s\n", escs(rec->authority),
+		    bl_origin_name(rec->origin), escs(rec->reason));
+		printf("    host %s\n", *rec->host ? escs(rec->host) : "-");
+		printf("    first hit %s, last hit %s\n", time_str(rec->first),
+		    time_str(rec->last));
+		printf("    hits: %u in the current period, %u in all; rate "
+		       "%.6f/s\n",
+		    rec->period, rec->total, rec->rate);
+		if (bl_banned(rec, now))
+			printf("    banned until %s\n", time_str(rec->ban_end));
+		else
+			printf("    not banned%s%s\n",
+			    rec->ban_end ? "; last ban ended " : "",
+			    rec->ban_end ? time_str(rec->ban_end) : "");
+		printf("    record expires %s\n", time_str(rec->expiry.key));
+	} else {
+		printf("  not blacklisted\n");
+	}
+	if ((fish = fish_get(&pol.fish, &ip)) != NULL) {
+		printf("  unknown recipients: %u pair(s), last %s, forgotten "
+		       "%s\n",
+		    fish->npairs, time_str(fish->last),
+		    time_str(fish->expiry.key));
+		for (uint32_t i = 0; i < fish->npairs; i++)
+			printf("    <%s> from <%s>: %u time(s), %s .. %s\n",
+			    escs(fish->pairs[i].rcpt),
+			    escs(fish->pairs[i].sender), fish->pairs[i].hits,
+			    time_str(fish->pairs[i].first),
+			    time_str(fish->pairs[i].last));
+	}
+	if ((af = af_get(&pol.af, &ip)) != NULL) {
+		for (int k = 0; k < AF__COUNT; k++)
+			if (af->count[k])
+				printf("  failed %s: %u since %s (window %s)\n",
+				    k == AF_SASL ? "SMTP AUTH"
+						 : "POP3/IMAP logins",
+				    af->count[k], when(af->first[k]),
+				    dur_fmt_short(
+					pol.cfg.af.window, d, sizeof(d)));
+	}
+	policy_free(&pol);
+	store_close(st);
+	config_free(cfg);
+	return 0;
+}
+
+int
+admin_forget(const struct cli *cli, int argc, char **argv)
+{
+	struct app app;
+	struct config *cfg;
+	int rc = 0;
+
+	if (argc < 1) {
+		fprintf(stderr, "usage: popauth forget IP...\n");
+		return 2;
+	}
+	for (int i = 0; i < argc; i++) {
+		struct ipaddr ip;
+		if (!parse_ip_arg(argv[i], &ip))
+			return 2;
+	}
+	cfg = app_load_config(cli);
+	memset(&app, 0, sizeof(app));
+	app_open(&app, cli, cfg, (int64_t)time(NULL));
+	for (int i = 0; i < argc; i++) {
+		struct ipaddr ip;
+		ipaddr_parse(&ip, argv[i], strlen(argv[i]));
+		if (policy_forget(&app.pol, &ip, &app.act)) {
+			printf("forgot %s\n", ipaddr_str(&ip));
+		} else {
+			printf("%s: nothing known\n", ipaddr_str(&ip));
+			rc = 1;
+		}
+		app_apply(&app);
+	}
+	app.bl_touched = true;
+	app_close(&app);
+	return rc;
+}

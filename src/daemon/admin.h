@@ -1,0 +1,32 @@
+/*
+ * admin - the commands that look at or change what popauth knows about
+ * IPs: list blacklist, show, forget; and popauth 3's files (v3.c).
+ */
+#ifndef POPAUTH_ADMIN_H
+#define POPAUTH_ADMIN_H
+
+#include "app.h"
+
+/*
+ * admin_load - the stored state into pol, read-only (the daemon may be
+ * running: what it committed, at most a second old).  Returns the store
+ * (caller closes) or NULL when there is no state yet (pol is empty then).
+ */
+struct store *admin_load(const struct config *cfg, struct policy *pol);
+
+/* `popauth list blacklist [--all]' */
+int admin_list_blacklist(const struct config *cfg, bool all);
+
+/* `popauth show IP' */
+int admin_show(const struct cli *cli, int argc, char **argv);
+
+/* `popauth forget IP...' */
+int admin_forget(const struct cli *cli, int argc, char **argv);
+
+/* `popauth import-v3 SPOOLDIR [RBL_CACHE]' (v3.c) */
+int v3_import(const struct cli *cli, int argc, char **argv);
+
+/* `popauth export-v3 DIR' (v3.c) */
+int v3_export(const struct cli *cli, int argc, char **argv);
+
+#endif

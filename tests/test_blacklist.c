@@ -1,0 +1,124 @@
+/*
+ * test_blacklist - the blacklist cache and the repeat rule, with explicit
+ * times, against popauth 3's arithmetic and its fixed bugs.
+ */
+#include <stdlib.h>
+
+#include "policy/blacklist.h"
+#include "tlib.h"
+
+static const struct bl_cfg cfg = {
+    .freq = 0.03333333,
+    .total = 50,
+    .freq_ban = 1800,
+    .total_ban = 604800,
+    .expire = 7776000,
+};
+
+static struct ipaddr
+ip(const char *s)
+{
+	struct ipaddr a;
+
+	ipaddr_parse(&a, s, strlen(s));
+	return a;
+}
+
+int
+main(void)
+{
+	struct blacklist bl;
+	struct actions a;
+	struct ipaddr x = ip("198.51.100.7"), y = ip("2001:db8::25");
+	struct bl_rec *r;
+	int64_t t0 = 1110016800; /* 2005-03-05 10:00:00 */
+
+	actions_init(&a);
+	bl_init(&bl, &cfg);
+
+	/* a new record: one hit, no ban, rate 0 */
+	r = bl_add(&bl, &x, BL_DNSBL, "list.dsbl.org", "bad.example.net",
+	    "http://dsbl.org/listing?ip=198.51.100.7", t0, 0, &a);
+	T_EQ_INT(r->period, 1);
+	T_EQ_INT(r->total, 1);
+	T_EQ_INT(r->ban_end, 0);
+	T_OK(r->rate == 0);
+	T_EQ_INT(actions_count(&a, ACT_BL_MAP), 1);
+	T_EQ_INT(actions_count(&a, ACT_BL_DIRTY), 1);
+	T_EQ_INT(bl_next_expiry(&bl), t0 + 7776000);
+
+	/* a repeat in the same second: rate = 2 / 0.001 = 2000, 30 min ban */
+	actions_reset(&a);
+	T_OK(bl_repeat(&bl, r, "bad.example.net", t0, &a));
+	T_EQ_INT(r->period, 2);
+	T_EQ_INT(r->total, 2);
+	T_OK(r->rate == 2000);
+	T_EQ_INT(r->ban_end, t0 + 1800);
+	T_EQ_INT(actions_count(&a, ACT_BL_MAP), 0); /* the map is unchanged */
+
+	/* 30 s later: still the same period (gap <= 1/freq), 3/30 > freq */
+	actions_reset(&a);
+	T_OK(bl_repeat(&bl, r, "bad.example.net", t0 + 30, &a));
+	T_EQ_INT(r->period, 3);
+	T_OK(r->rate > 0.0999 && r->rate < 0.1001);
+	T_EQ_INT(r->ban_end, t0 + 30 + 1800);
+
+	/* 31 s after that: a new period, 1/31 < freq: no new ban, and -
+	 * unlike popauth 3 - the running ban stays */
+	T_OK(!bl_repeat(&bl, r, "other.example.net", t0 + 61, &a));
+	T_EQ_INT(r->period, 1);
+	T_EQ_INT(r->total, 4);
+	T_EQ_INT(r->ban_end, t0 + 30 + 1800);
+	T_EQ_STR(r->host, "other.example.net");
+	T_OK(bl_banned(r, t0 + 61));
+	T_OK(!bl_banned(r, t0 + 30 + 1800));
+
+	/* a storm: hit 51 bans for a week; every later one extends it */
+	for (int i = 0; i < 47; i++)
+		bl_repeat(&bl, r, "", t0 + 100 + i, &a);
+	T_EQ_INT(r->total, 51);
+	T_EQ_INT(r->ban_end, t0 + 146 + 604800);
+	bl_repeat(&bl, r, "", t0 + 200, &a);
+	T_EQ_INT(r->ban_end, t0 + 200 + 604800);
+	/* a slow, short-ban hit later does not shorten the week */
+	bl_repeat(&bl, r, "", t0 + 2000, &a);
+	T_EQ_INT(r->ban_end, t0 + 2000 + 604800);
+	/* the record lives 90 days after the later of last hit and ban end */
+	T_EQ_INT(r->expiry.key, t0 + 2000 + 604800 + 7776000);
+
+	/* an immediate ban (fishers) */
+	r = bl_add(
+	    &bl, &y, BL_FISHING, "mail.example", "", "fishing", t0, 604800, &a);
+	T_EQ_INT(r->ban_end, t0 + 604800);
+	T_EQ_INT(bl_count(&bl), 2);
+
+	/* expiry on time */
+	actions_reset(&a);
+	bl_expire(&bl, t0 + 604800 + 7776000 - 1, &a);
+	T_EQ_INT(bl_count(&bl), 2);
+	bl_expire(&bl, t0 + 604800 + 7776000, &a);
+	T_EQ_INT(bl_count(&bl), 1);
+	T_EQ_INT(actions_count(&a, ACT_BL_MAP), 1);
+	T_OK(bl_get(&bl, &y) == NULL);
+
+	/* interned authorities; sorted listing; removal */
+	struct bl_rec *r2 =
+	    bl_add(&bl, &y, BL_DNSBL, "list.dsbl.org", "", "", t0, 0, &a);
+	T_OK(r2->authority == bl_get(&bl, &x)->authority);
+	size_t n;
+	struct bl_rec **v = bl_sorted(&bl, &n);
+	T_EQ_INT(n, 2);
+	T_OK(v[0]->ip.af == 4 && v[1]->ip.af == 6);
+	free(v);
+	bl_remove(&bl, r2, &a);
+	T_EQ_INT(bl_count(&bl), 1);
+
+	/* names of origins round-trip */
+	for (int o = 0; o < BL__COUNT; o++)
+		T_EQ_INT(bl_origin_parse(bl_origin_name(o)), o);
+	T_EQ_INT(bl_origin_parse("nonsense"), BL__COUNT);
+
+	bl_free(&bl);
+	actions_free(&a);
+	return t_done();
+}
