@@ -64,7 +64,7 @@ admin_list_blacklist(const struct config *cfg, bool all)
 		    "ORIGIN", "AUTHORITY");
 	for (size_t i = 0; i < n; i++) {
 		const struct bl_rec *r = v[i];
-		if (!all && r->expiry.key <= now)
+		if (!all && bl_expires(&pol.bl, r) <= now)
 			continue;
 		printf("%-39s %-19s %-19s %-19s %6u %6u %-18s %s\n",
 		    ipaddr_str(&r->ip),
@@ -142,7 +142,8 @@ admin_show(const struct cli *cli, int argc, char **argv)
 			printf("    not banned%s%s\n",
 			    rec->ban_end ? "; last ban ended " : "",
 			    rec->ban_end ? time_str(rec->ban_end) : "");
-		printf("    record expires %s\n", time_str(rec->expiry.key));
+		printf("    record expires %s\n",
+		    time_str(bl_expires(&pol.bl, rec)));
 	} else {
 		printf("  not blacklisted\n");
 	}
@@ -150,7 +151,7 @@ admin_show(const struct cli *cli, int argc, char **argv)
 		printf("  unknown recipients: %u pair(s), last %s, forgotten "
 		       "%s\n",
 		    fish->npairs, time_str(fish->last),
-		    time_str(fish->expiry.key));
+		    time_str(fish->last + pol.cfg.fish.expire));
 		for (uint32_t i = 0; i < fish->npairs; i++)
 			printf("    <%s> from <%s>: %u time(s), %s .. %s\n",
 			    escs(fish->pairs[i].rcpt),

@@ -98,7 +98,7 @@ af_event(struct authfail *a, const struct ipaddr *ip, enum af_kind kind,
 	rec->count[kind]++;
 	if (t > rec->last)
 		rec->last = t;
-	heap_rekey(&a->expiry, &rec->expiry, rec->last + a->cfg.window);
+	/* the heap key stays a lower bound; af_expire corrects it */
 	actions_add(out, ACT_AUTH_DIRTY)->ip = *ip;
 	return rec->count[kind];
 }
@@ -142,6 +142,10 @@ af_expire(struct authfail *a, int64_t now, struct actions *out)
 
 	while ((top = heap_top(&a->expiry)) != NULL && top->key <= now) {
 		struct af_rec *rec = HEAP_ENTRY(top, struct af_rec, expiry);
+		if (rec->last + a->cfg.window > now) {
+			heap_rekey(&a->expiry, top, rec->last + a->cfg.window);
+			continue;
+		}
 		actions_add(out, ACT_AUTH_DIRTY)->ip = rec->ip;
 		unlink_rec(a, rec);
 	}

@@ -91,6 +91,12 @@ expires_at(const struct blacklist *bl, const struct bl_rec *rec)
 	    bl->cfg.expire;
 }
 
+int64_t
+bl_expires(const struct blacklist *bl, const struct bl_rec *rec)
+{
+	return expires_at(bl, rec);
+}
+
 void
 bl_configure(struct blacklist *bl, const struct bl_cfg *cfg)
 {
@@ -121,6 +127,7 @@ bl_next_expiry(const struct blacklist *bl)
 {
 	struct heap_node *top = heap_top(&bl->expiry);
 
+	/* a lower bound: at worst a wake-up that finds nothing due */
 	return top ? top->key : INT64_MAX;
 }
 
@@ -246,7 +253,9 @@ bl_repeat(struct blacklist *bl, struct bl_rec *rec, const char *host, int64_t t,
 		free(rec->host);
 		rec->host = xstrdup(host);
 	}
-	heap_rekey(&bl->expiry, &rec->expiry, expires_at(bl, rec));
+	/* the heap key stays a lower bound of the real expiry time, and is
+	 * corrected when it comes up (bl_expire): a hit costs O(1), not a
+	 * walk down a heap of a million records */
 	bl->st.repeats++;
 	dirty(out, rec, false);
 	if (actions_want(out, MSG_INFO))
@@ -306,6 +315,12 @@ bl_expire(struct blacklist *bl, int64_t now, struct actions *out)
 
 	while ((top = heap_top(&bl->expiry)) != NULL && top->key <= now) {
 		struct bl_rec *rec = HEAP_ENTRY(top, struct bl_rec, expiry);
+		int64_t due = expires_at(bl, rec);
+		if (due > now) {
+			/* hit since it was keyed: not yet */
+			heap_rekey(&bl->expiry, top, due);
+			continue;
+		}
 		if (actions_want(out, MSG_INFO))
 			actions_log(out, MSG_INFO,
 			    "blacklist record of %s%s has expired (blacklisted "

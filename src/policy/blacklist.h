@@ -44,7 +44,8 @@ struct bl_rec {
 	const char *authority; /* interned */
 	char *host; /* latest host name ("" if none) */
 	char *reason;
-	struct heap_node expiry; /* key: when the record goes */
+	struct heap_node expiry; /* key: at most when the record goes (hits
+	                          * leave it, bl_expire corrects it) */
 };
 
 struct bl_cfg {
@@ -102,6 +103,10 @@ struct bl_rec *bl_restore(struct blacklist *bl, const struct ipaddr *ip,
     enum bl_origin origin, const char *authority, const char *host,
     const char *reason, int64_t first, int64_t last, int64_t ban_end,
     uint32_t period, uint32_t total, double rate);
+
+/* bl_expires - when the record goes: the later of last hit and ban end,
+ * plus the keep time */
+int64_t bl_expires(const struct blacklist *bl, const struct bl_rec *rec);
 
 /* bl_expire - drop the records whose time has come (<= now) */
 void bl_expire(struct blacklist *bl, int64_t now, struct actions *out);

@@ -159,7 +159,7 @@ fish_event(struct fishing *f, const struct ipaddr *ip, const char *rcpt,
 	}
 	if (t > rec->last)
 		rec->last = t;
-	heap_rekey(&f->expiry, &rec->expiry, rec->last + f->cfg.expire);
+	/* the heap key stays a lower bound; fish_expire corrects it */
 	actions_add(out, ACT_FISH_DIRTY)->ip = *ip;
 	*pair_hits = p->hits;
 	*npairs = rec->npairs;
@@ -214,6 +214,10 @@ fish_expire(struct fishing *f, int64_t now, struct actions *out)
 
 	while ((top = heap_top(&f->expiry)) != NULL && top->key <= now) {
 		struct fish_rec *rec = HEAP_ENTRY(top, struct fish_rec, expiry);
+		if (rec->last + f->cfg.expire > now) {
+			heap_rekey(&f->expiry, top, rec->last + f->cfg.expire);
+			continue;
+		}
 		if (actions_want(out, MSG_INFO))
 			actions_log(out, MSG_INFO,
 			    "address fishing data of %s has expired (%u "
