@@ -118,13 +118,13 @@ test_abuse(void)
 
 	/* loopback, trusted networks and leased IPs are never listed */
 	actions_reset(&a);
-	ev = reject(EVENT_RBL, "127.0.0.9", t);
+	ev = reject(EVENT_RBL, "127.0.0.1", t);
 	policy_event(&p, &ev, t, &a);
 	ev = reject(EVENT_SENDER_FORGERY, "192.0.2.77", t);
 	policy_event(&p, &ev, t, &a);
 	T_EQ_INT(bl_count(&p.bl), 1);
 	T_OK(logged(&a,
-	    "ignored rbl by 127.0.0.9 [client.example.net]: "
+	    "ignored rbl by 127.0.0.1 [client.example.net]: "
 	    "loopback, never blacklisted"));
 	T_OK(logged(&a, "192.0.2.77 [client.example.net]: trusted network"));
 	struct event login = reject(EVENT_LOGIN, "203.0.113.5", t);

@@ -8,8 +8,8 @@
  *	summary lines an admin reads.  The rules that join them live here:
  *
  *	- A hit on a listed IP is a repeat; on an unlisted one it lists it.
- *	- Never listed: loopback, trusted_networks, an IP with a live relay
- *	  lease (someone logged in from it); the log says so.
+ *	- Never listed: 127.0.0.1 and ::1, trusted_networks, an IP with a
+ *	  live relay lease (someone logged in from it); the log says so.
  *	- A successful login clears popauth's own forgery or
  *	  failed-authentication listing of that IP made within login_grace
  *	  (users who send before they fetch); DNSBL listings stay.
@@ -103,7 +103,13 @@ policy_next_deadline(const struct policy *p)
 const char *
 policy_protected(const struct policy *p, const struct ipaddr *ip)
 {
-	if (ipaddr_is_loopback(ip))
+	/* the host itself; the rest of 127.0.0.0/8 is for trusted_networks
+	 * to cover (Postfix's default mynetworks does; test benches use it
+	 * for remote clients) */
+	static const uint8_t lo6[16] = {[15] = 1};
+	if ((ip->af == 4 && ip->a[0] == 127 && ip->a[1] == 0 && ip->a[2] == 0 &&
+		ip->a[3] == 1) ||
+	    (ip->af == 6 && memcmp(ip->a, lo6, 16) == 0))
 		return "loopback";
 	for (size_t i = 0; i < p->cfg.ntrusted; i++)
 		if (cidr_match(&p->cfg.trusted[i], ip))

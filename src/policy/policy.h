@@ -65,8 +65,9 @@ void policy_tick(struct policy *p, int64_t now, struct actions *out);
 /* policy_next_deadline - when policy_tick next has work, or INT64_MAX */
 int64_t policy_next_deadline(const struct policy *p);
 
-/* policy_protected - why ip must never be blacklisted ("loopback",
- * "trusted network", "relay lease"), or NULL */
+/* policy_protected - why ip must never be blacklisted ("loopback": the
+ * host's own 127.0.0.1 or ::1; "trusted network"; "relay lease"), or
+ * NULL */
 const char *policy_protected(const struct policy *p, const struct ipaddr *ip);
 
 /* policy_forget - drop everything known about ip (`popauth forget');
