@@ -229,9 +229,36 @@ test_abuse(void)
 	actions_free(&a);
 }
 
+/* refusals by the map of IPs not listed here: counted, warned hourly */
+static void
+test_unknown(void)
+{
+	struct policy_cfg cfg = full_cfg(NULL, 0);
+	struct policy p;
+	struct actions a;
+	struct event ev;
+	int64_t t = 1795700000;
+
+	actions_init(&a);
+	policy_init(&p, &cfg);
+	for (int i = 0; i < 100; i++) {
+		ev = reject(EVENT_BLACKLISTED, "198.51.100.9", t + i * 60);
+		policy_event(&p, &ev, ev.time, &a);
+	}
+	/* minutes 0, 60 (59 quiet) and none after: two warnings */
+	T_EQ_INT(p.st.unknown, 100);
+	T_EQ_INT(actions_count(&a, ACT_LOG), 2);
+	T_OK(logged(&a, "has no record here (a stale map?)"));
+	T_OK(logged(&a, "59 more such refusals since the last such warning"));
+	T_EQ_INT(bl_count(&p.bl), 0);
+	policy_free(&p);
+	actions_free(&a);
+}
+
 int
 main(void)
 {
+	test_unknown();
 	test_abuse();
 	struct policy_cfg cfg = {
 	    .relay_lease = 1800, .login_protos = POLICY_PROTO(PROTO_POP3)};

@@ -376,6 +376,38 @@ summary(struct policy *p, const struct event *ev, struct actions *out)
 	}
 }
 
+/*
+ * unknown_hit - the blacklist map refused an IP that has no record here:
+ * a map written by another state file, or an old log replayed into a
+ * fresh one.  Nothing to act on; say so, but at most once per hour of
+ * log time, since a replay can hold thousands of them.
+ */
+static void
+unknown_hit(
+    struct policy *p, const struct event *ev, int64_t now, struct actions *out)
+{
+	p->st.unknown++;
+	if (p->st.unknown > 1 && now - p->unknown_warned < 3600) {
+		p->unknown_quiet++;
+		return;
+	}
+	if (actions_want(out, MSG_WARN)) {
+		if (p->unknown_quiet)
+			actions_log(out, MSG_WARN,
+			    "%s was refused by the blacklist map but has no "
+			    "record here (a stale map?); %llu more such "
+			    "refusals since the last such warning",
+			    who(ev), (unsigned long long)p->unknown_quiet);
+		else
+			actions_log(out, MSG_WARN,
+			    "%s was refused by the blacklist map but has no "
+			    "record here (a stale map?)",
+			    who(ev));
+	}
+	p->unknown_warned = now;
+	p->unknown_quiet = 0;
+}
+
 void
 policy_event(
     struct policy *p, const struct event *ev, int64_t now, struct actions *out)
@@ -400,14 +432,10 @@ policy_event(
 		    str(ev->reason), 0, out);
 		break;
 	case EVENT_BLACKLISTED:
-		if ((rec = bl_get(&p->bl, &ev->ip)) != NULL) {
+		if ((rec = bl_get(&p->bl, &ev->ip)) != NULL)
 			hit(p, ev, BL_DNSBL, NULL, NULL, 0, out);
-		} else if (actions_want(out, MSG_WARN)) {
-			actions_log(out, MSG_WARN,
-			    "%s was refused by the blacklist map but has no "
-			    "record here (a stale map?)",
-			    who(ev));
-		}
+		else
+			unknown_hit(p, ev, now, out);
 		break;
 	case EVENT_SENDER_FORGERY:
 	case EVENT_RECIPIENT_FORGERY:

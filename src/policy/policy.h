@@ -38,6 +38,7 @@ struct policy_stats {
 	uint64_t events[EVENT__COUNT];
 	uint64_t ignored; /* events the configuration says not to count */
 	uint64_t protected; /* hits on trusted, loopback or leased IPs */
+	uint64_t unknown; /* refused by the blacklist map, not listed here */
 };
 
 struct policy {
@@ -47,6 +48,9 @@ struct policy {
 	struct fishing fish;
 	struct authfail af;
 	struct policy_stats st;
+	/* "not listed here" warnings: at most one per hour of log time */
+	int64_t unknown_warned; /* when the last one was written */
+	uint64_t unknown_quiet; /* hits since then not written */
 };
 
 void policy_init(struct policy *p, const struct policy_cfg *cfg);
