@@ -56,10 +56,14 @@ def login(ip, user='alice'):
             % (stamp(), user, ip))
 
 
+STARTED = []  # every Daemon, so a failed test still stops its popauth
+
+
 class Daemon:
     """One `popauth run` in its own temp dir, stopped by pid."""
 
     def __init__(self, work, sources, extra=''):
+        STARTED.append(self)
         self.work = work
         self.conf = os.path.join(work, 'popauth.conf')
         self.pid_file = os.path.join(work, 'state', 'popauth.pid')
@@ -290,9 +294,18 @@ def test_signals(work):
     check(d.stderr().count('popauth is terminating') == 3, 'each exit logged')
 
 
+def stop_all():
+    for d in STARTED:
+        if d.proc and d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait()
+
+
 def main():
     if not POPAUTH:
         sys.exit('POPAUTH is not set')
+    # meson ends a test that runs over its time with SIGTERM
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit('terminated'))
     failed = []
     for name, fn in [('fifo', test_fifo), ('badinput', test_badinput),
                      ('restart', test_restart), ('lock', test_lock),
@@ -303,6 +316,7 @@ def main():
             fn(work)
             shutil.rmtree(work)
         except Exception as e:  # report, keep going, keep the files
+            stop_all()
             failed.append(name)
             h.note('FAILED %s: %s (kept %s)' % (name, e, work))
             try:
@@ -317,4 +331,7 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    finally:
+        stop_all()
