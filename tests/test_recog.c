@@ -116,23 +116,101 @@ static const struct rcase cases[] = {
 	    "failed, 1 attempts in 2 secs): user=<x>, method=PLAIN, "
 	    "rip=6.6.6.6, lip=1.1.1.1, mpid=1, session=<y>, method=PLAIN, "
 	    "rip=127.0.0.6, lip=127.0.0.1, session=<3mKg>"},
-	NULL, false},
+	"login-fail recog=dovecot proto=pop3 ip=127.0.0.6 user=x>,\\x20"
+	"method=PLAIN,\\x20rip=6.6.6.6,\\x20lip=1.1.1.1,\\x20mpid=1,\\x20"
+	"session=<y reason=auth\\x20failed,\\x201\\x20attempts\\x20in\\x20"
+	"2\\x20secs",
+	true},
     {"dovecot injection: Login: inside user of a failure", "dovecot",
 	{H "dovecot: imap-login: Disconnected (auth failed, 1 attempts): "
 	   "user=<Login: user=<a>, method=PLAIN, rip=6.6.6.6, "
 	   "lip=1.1.1.1>, method=PLAIN, rip=192.0.2.1, lip=192.0.2.2"},
-	NULL, false},
+	"login-fail recog=dovecot proto=imap ip=192.0.2.1 user=Login:\\x20"
+	"user=<a>,\\x20method=PLAIN,\\x20rip=6.6.6.6,\\x20lip=1.1.1.1 "
+	"reason=auth\\x20failed,\\x201\\x20attempts",
+	true},
     {"dovecot failure 2.3 (e2e)", "dovecot",
 	{TS "pop3-login: Info: Disconnected: Aborted login by logging out "
 	    "(auth failed, 1 attempts in 2 secs): user=<alice>, "
 	    "method=PLAIN, rip=127.0.0.6, lip=127.0.0.1, "
 	    "session=<3mKgNjNhIe5/AAAG>"},
-	NULL, false},
+	"login-fail recog=dovecot proto=pop3 ip=127.0.0.6 user=alice "
+	"reason=auth\\x20failed,\\x201\\x20attempts\\x20in\\x202\\x20secs",
+	false},
     {"dovecot failure 2.4", "dovecot",
 	{H "dovecot: imap-login: Login aborted: Logged out (auth failed, 1 "
 	   "attempts in 2 secs) (auth_failed): user=<a>, method=PLAIN, "
 	   "rip=192.0.2.1, lip=192.0.2.2, session=<s>"},
+	"login-fail recog=dovecot proto=imap ip=192.0.2.1 user=a "
+	"reason=auth\\x20failed,\\x201\\x20attempts\\x20in\\x202\\x20secs",
+	false},
+    {"dovecot failure 2.4 own log, 3 attempts", "dovecot",
+	{TS "imap-login: Info: Login aborted: Connection closed (auth "
+	    "failed, 3 attempts in 15 secs) (auth_failed): user=<eft>, "
+	    "method=PLAIN, rip=198.51.100.144, lip=192.0.2.69, TLS, "
+	    "session=<25Nw4GQ3Ms9QM7WQ>"},
+	"login-fail recog=dovecot proto=imap ip=198.51.100.144 user=eft "
+	"reason=auth\\x20failed,\\x203\\x20attempts\\x20in\\x2015\\x20secs",
+	false},
+    {"dovecot 2.4 no auth attempts is no failure", "dovecot",
+	{H "dovecot[996]: imap-login: Login aborted: Connection closed: "
+	   "SSL_read failed: error:0A000412:SSL routines::sslv3 alert bad "
+	   "certificate: SSL alert number 42 (no auth attempts in 0 secs) "
+	   "(no_auth_attempts): user=<>, rip=192.0.2.37, lip=192.0.2.75, "
+	   "TLS, session=<NjJk>"},
 	NULL, false},
+    {"dovecot 2.4 success: Logged in", "dovecot",
+	{H "dovecot[52217]: imap-login: Logged in: user=<ceo@example.com>, "
+	   "method=PLAIN, rip=198.51.100.7, lip=10.0.0.1, mpid=88721, "
+	   "secured, session=<x>"},
+	"login recog=dovecot proto=imap ip=198.51.100.7 user=ceo@example.com",
+	false},
+    {"dovecot 2.2 Aborted login (auth failed)", "dovecot",
+	{H "dovecot[442]: pop3-login: Aborted login (auth failed, 1 attempts "
+	   "in 17 secs): user=<test>, method=PLAIN, rip=192.0.2.13, "
+	   "lip=203.0.113.17, session=<YADINsQCDs5BH8Pg>"},
+	"login-fail recog=dovecot proto=pop3 ip=192.0.2.13 user=test "
+	"reason=auth\\x20failed,\\x201\\x20attempts\\x20in\\x2017\\x20secs",
+	false},
+    {"dovecot 2.0 failure without user=", "dovecot",
+	{H "dovecot: imap-login: Disconnected (auth failed, 1 attempts): "
+	   "method=PLAIN, rip=192.0.2.59, lip=203.0.113.194, TLS: "
+	   "Disconnected"},
+	"login-fail recog=dovecot proto=imap ip=192.0.2.59 "
+	"reason=auth\\x20failed,\\x201\\x20attempts",
+	false},
+    {"dovecot Inactivity failure", "dovecot",
+	{H "dovecot: pop3-login: Disconnected: Inactivity (auth failed, 1 "
+	   "attempts): user=<info>, method=PLAIN, rip=192.0.2.163, "
+	   "lip=203.0.113.210"},
+	"login-fail recog=dovecot proto=pop3 ip=192.0.2.163 user=info "
+	"reason=auth\\x20failed,\\x201\\x20attempts",
+	false},
+    {"dovecot disabled plaintext is no failure", "dovecot",
+	{H "dovecot: pop3-login: Aborted login (tried to use disabled "
+	   "plaintext auth): rip=192.0.2.21, lip=203.0.113.193"},
+	NULL, false},
+    {"dovecot auth: Password mismatch is no event", "dovecot",
+	{TS "auth: Info: passwd-file(alice,127.0.0.6,<3mKg>): Password "
+	    "mismatch"},
+	NULL, false},
+    {"dovecot failure: user imitates the failure head", "dovecot",
+	{H "dovecot: imap-login: Disconnected (tried to use disabled "
+	   "plaintext auth): user=<x (auth failed, 1 attempts): user=<y>, "
+	   "method=PLAIN, rip=6.6.6.6, lip=1.1.1.1>, rip=192.0.2.3, "
+	   "lip=192.0.2.4"},
+	NULL, false},
+    {"dovecot failure: crafted rip= in user (captured)", "dovecot",
+	{TS "pop3-login: Info: Disconnected: Aborted login by logging out "
+	    "(auth failed, 1 attempts in 1 secs): user=<mallory>, "
+	    "method=PLAIN, rip=6.6.6.6, lip=1.1.1.1, session=<x>, "
+	    "method=PLAIN, rip=127.0.0.91, lip=127.0.0.1, "
+	    "session=<HhPTtjRh66R/AABb>"},
+	"login-fail recog=dovecot proto=pop3 ip=127.0.0.91 user=mallory>,"
+	"\\x20method=PLAIN,\\x20rip=6.6.6.6,\\x20lip=1.1.1.1,\\x20"
+	"session=<x reason=auth\\x20failed,\\x201\\x20attempts\\x20in\\x20"
+	"1\\x20secs",
+	true},
     {"dovecot no auth attempts", "dovecot",
 	{TS "pop3-login: Info: Disconnected: Connection closed (no auth "
 	    "attempts in 0 secs): user=<>, rip=127.0.0.31, lip=127.0.0.1, "
@@ -586,7 +664,7 @@ feed(const struct recog *rc, void *state, const char *line, size_t n,
 	if (!header_split(&ll, line, n) || !rc->match(state, &ll, &ev))
 		return false;
 	ev.recog = rc->name;
-	T_EQ_INT(ev.kind, EVENT_LOGIN);
+	T_OK(ev.kind == EVENT_LOGIN || ev.kind == EVENT_LOGIN_FAIL);
 	event_format(&ev, out);
 	*ip = ev.ip;
 	return true;
@@ -651,7 +729,7 @@ test_builtin_table(void)
 		T_OK(((*r)->state_new == NULL) == ((*r)->state_free == NULL));
 	}
 	T_CASE(NULL);
-	T_EQ_INT(n, 12);
+	T_EQ_INT(n, 13);
 	T_OK(recog_find("nosuch") == NULL);
 }
 

@@ -24,6 +24,11 @@
  *	Custom patterns mark the table stale; it is rebuilt once, on the
  *	next dispatch_line, however many patterns were added.
  *
+ *	The admin's list of login servers selects among the recognisers
+ *	marked .login; the others (postfix) are always added.
+ *	dispatch_configure hands the recognisers their settings (recog_conf)
+ *	and may be called again on reload.
+ *
  *	A Solaris syslog message id ("[ID 702911 mail.info] ") at the start
  *	of the message is skipped before the recognisers see the line.
  *
@@ -102,6 +107,10 @@ struct dispatch {
 	size_t poolused, poolcap;
 	size_t nlearned;
 	uint16_t *scratch; /* hn entries, for names not remembered */
+	/* the slot dispatch_wants found last: dispatch_line, asked next
+	 * about the same line, checks the name against it instead of
+	 * hashing it again */
+	const struct slot *hint;
 };
 
 /* err_set - *err = a message in new memory (if err is not NULL) */
@@ -293,6 +302,7 @@ dispatch_build(struct dispatch *d)
 	d->poolused = 0;
 	d->nlearned = 0;
 	d->dirty = false;
+	d->hint = NULL;
 
 	for (size_t i = 0; i < d->rn; i++) {
 		struct reg *r = &d->rv[i];
@@ -400,13 +410,14 @@ add_recog(struct dispatch *d, const struct recog *rc)
 		add_reg(d, *p, h);
 }
 
-/* known_names - "dovecot, courier, ..." for error messages */
+/* known_names - "dovecot, courier, ..." (the login servers) for error
+ * messages */
 static void
 known_names(struct sbuf *b)
 {
 	for (const struct recog *const *r = recog_builtin; *r; r++)
-		sbuf_printf(
-		    b, "%s%s", r == recog_builtin ? "" : ", ", (*r)->name);
+		if ((*r)->login)
+			sbuf_printf(b, "%s%s", b->len ? ", " : "", (*r)->name);
 }
 
 /* dispatch_new - a dispatcher for the enabled built-in recognisers */
@@ -418,31 +429,43 @@ dispatch_new(const char *const *enabled, char **err)
 	if (getrandom(&d->seed, sizeof(d->seed), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(d->seed))
 		d->seed = (uint64_t)(uintptr_t)d ^ (uint64_t)time(NULL);
-	if (enabled == NULL) {
-		for (const struct recog *const *r = recog_builtin; *r; r++)
-			add_recog(d, *r);
-	} else {
-		for (const char *const *e = enabled; *e; e++) {
-			const struct recog *rc = recog_find(*e);
-			if (rc == NULL) {
-				struct sbuf b = SBUF_INIT;
-				known_names(&b);
+	for (const char *const *e = enabled; e && *e; e++) {
+		const struct recog *rc = recog_find(*e);
+		if (rc == NULL || !rc->login) {
+			struct sbuf b = SBUF_INIT;
+			known_names(&b);
+			if (rc == NULL)
 				err_set(err,
 				    "unknown recogniser '%s' (known: %s)",
 				    escs(*e), b.s);
-				sbuf_free(&b);
-				dispatch_free(d);
-				return NULL;
-			}
-			bool dup = false;
-			for (size_t h = 0; h < d->hn; h++)
-				dup |= d->hv[h].rc == rc;
-			if (!dup)
-				add_recog(d, rc);
+			else
+				err_set(err,
+				    "'%s' is not a login server: it is always "
+				    "on (login servers: %s)",
+				    escs(*e), b.s);
+			sbuf_free(&b);
+			dispatch_free(d);
+			return NULL;
 		}
+	}
+	for (const struct recog *const *r = recog_builtin; *r; r++) {
+		bool on = enabled == NULL || !(*r)->login;
+		for (const char *const *e = enabled; e && *e && !on; e++)
+			on = strcmp(*e, (*r)->name) == 0;
+		if (on)
+			add_recog(d, *r);
 	}
 	dispatch_build(d);
 	return d;
+}
+
+/* dispatch_configure - pass the settings to the recognisers */
+void
+dispatch_configure(struct dispatch *d, const struct recog_conf *conf)
+{
+	for (size_t h = 0; h < d->hn; h++)
+		if (d->hv[h].rc && d->hv[h].rc->configure)
+			d->hv[h].rc->configure(d->hv[h].state, conf);
 }
 
 /* custom_free - release a compiled pattern */
@@ -694,7 +717,13 @@ dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
 
 	if (d->dirty)
 		dispatch_build(d);
-	cv = lookup(d, ll->prog, &cn);
+	if (d->hint && d->hint->klen == ll->prog.n &&
+	    key_eq(d->hint->key, ll->prog.p, ll->prog.n)) {
+		cv = d->cand + d->hint->first;
+		cn = d->hint->count;
+	} else {
+		cv = lookup(d, ll->prog, &cn);
+	}
 	if (cn == 0)
 		return false;
 	if (ll->msg.n > 4 && ll->msg.p[0] == '[') {
@@ -712,16 +741,7 @@ dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
 			return true;
 		}
 	}
-	memset(ev, 0, sizeof(*ev));
 	return false;
-}
-
-void
-dispatch_configure(struct dispatch *d, const struct recog_conf *conf)
-{
-	for (size_t h = 0; h < d->hn; h++)
-		if (d->hv[h].rc && d->hv[h].rc->configure)
-			d->hv[h].rc->configure(d->hv[h].state, conf);
 }
 
 bool
@@ -740,8 +760,10 @@ dispatch_wants(struct dispatch *d, struct span prog)
 		if (s->key == NULL)
 			break;
 		if (s->hash == hash && s->klen == prog.n &&
-		    key_eq(s->key, prog.p, prog.n))
+		    key_eq(s->key, prog.p, prog.n)) {
+			d->hint = s;
 			return s->count > 0;
+		}
 	}
 	lookup(d, prog, &cn);
 	return cn > 0;
@@ -769,14 +791,20 @@ dispatch_free(struct dispatch *d)
 	free(d);
 }
 
-/* dispatch_names - the help text listing the built-in recognisers */
+/* dispatch_names - the help text listing the built-in recognisers: the
+ * login servers first, then the ones always on, marked so */
 void
 dispatch_names(struct sbuf *out)
 {
-	for (const struct recog *const *r = recog_builtin; *r; r++) {
-		sbuf_printf(out, "%s: %s (programs:", (*r)->name, (*r)->what);
-		for (const char *const *p = (*r)->progs; *p; p++)
-			sbuf_printf(out, " %s", *p);
-		sbuf_adds(out, ")\n");
+	for (int login = 1; login >= 0; login--) {
+		for (const struct recog *const *r = recog_builtin; *r; r++) {
+			if ((*r)->login != login)
+				continue;
+			sbuf_printf(out, "%s: %s%s (programs:", (*r)->name,
+			    login ? "" : "(always on) ", (*r)->what);
+			for (const char *const *p = (*r)->progs; *p; p++)
+				sbuf_printf(out, " %s", *p);
+			sbuf_adds(out, ")\n");
+		}
 	}
 }

@@ -20,11 +20,20 @@
 struct dispatch;
 
 /*
- * dispatch_new - a dispatcher for the built-in recognisers named in
- * `enabled' (NULL-terminated; NULL = all built-ins).  An unknown name
- * gives NULL and *err, a malloc'd message the caller frees.
+ * dispatch_new - a dispatcher for the built-in login recognisers named
+ * in `enabled' (NULL-terminated; NULL = all of them) and every built-in
+ * that is not a login recogniser (postfix: always on).  An unknown name,
+ * or the name of a recogniser that is always on, gives NULL and *err, a
+ * malloc'd message the caller frees.
  */
 struct dispatch *dispatch_new(const char *const *enabled, char **err);
+
+/*
+ * dispatch_configure - hand conf to every recogniser that takes
+ * settings (NULL fields: their defaults).  Call after dispatch_new and
+ * again on reload; conf need not outlive the call.
+ */
+void dispatch_configure(struct dispatch *d, const struct recog_conf *conf);
 
 /*
  * dispatch_add_custom - add an admin pattern from the config, one per
@@ -45,14 +54,11 @@ bool dispatch_add_custom(struct dispatch *d, const char *spec, char **err);
  * dispatch_line - run the recognisers registered for ll->prog; true
  * with *ev filled in (ev->recog is the recogniser's name, "custom" for a
  * custom pattern; ev->time is NOT set - the caller does that).  Spans in
- * *ev point into ll's line.  Does not allocate.
+ * *ev point into ll's line.  On false, *ev holds nothing of use.  Does
+ * not allocate.
  */
 bool
 dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev);
-
-/* dispatch_configure - hand the settings to every recogniser that takes
- * some (conf is not kept: its strings are copied where needed) */
-void dispatch_configure(struct dispatch *d, const struct recog_conf *conf);
 
 /* dispatch_wants - some recogniser reads this program's lines: the
  * cheap question asked of every line before its header is split */
@@ -60,8 +66,10 @@ bool dispatch_wants(struct dispatch *d, struct span prog);
 
 void dispatch_free(struct dispatch *d);
 
-/* dispatch_names - for docs and --help: one line per built-in
- * recogniser, "name: what it reads (programs ...)" */
+/* dispatch_names - for docs and `popauth list recognisers': one line
+ * per built-in recogniser, "name: what it reads (programs: ...)"; the
+ * login servers (which login_servers chooses from) first, then the
+ * recognisers that are always on, as "name: (always on) what ..." */
 void dispatch_names(struct sbuf *out);
 
 /*

@@ -5,7 +5,9 @@
  *	recog_builtin[] lists every recogniser compiled in, in the order
  *	the dispatcher tries them when several read the same program
  *	(pop3d, imapd).  Their shapes never overlap: each anchors on its
- *	server's own first words.
+ *	server's own first words.  The POP/IMAP ones come first (.login:
+ *	the admin's login_servers picks among them); postfix, which reads
+ *	the MTA's rejects for the anti-abuse rules, is always on.
  *
  * SECURITY
  *	None here; see each recog_<server>.c.
@@ -19,7 +21,8 @@
 
 extern const struct recog recog_dovecot, recog_courier, recog_cyrus,
     recog_uwimap, recog_vmpop3d, recog_qpopper, recog_gnupop3d, recog_popa3d,
-    recog_solidpop3d, recog_perdition, recog_vpopmail, recog_teapop;
+    recog_solidpop3d, recog_perdition, recog_vpopmail, recog_teapop,
+    recog_postfix;
 
 const struct recog *const recog_builtin[] = {
     &recog_dovecot,
@@ -34,6 +37,7 @@ const struct recog *const recog_builtin[] = {
     &recog_perdition,
     &recog_vpopmail,
     &recog_teapop,
+    &recog_postfix,
     NULL,
 };
 

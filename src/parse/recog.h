@@ -18,10 +18,17 @@
 #include "../policy/event.h"
 #include "header.h"
 
-/* settings some recognisers need (NULL fields: the defaults) */
+/*
+ * recog_conf - settings some recognisers need (NULL fields: the
+ * defaults).
+ *
+ * blacklist_prefix: the fixed start of popauth's own blacklist reply
+ * (blacklist_reply up to its first "{"), which Postfix logs after
+ * "Client host rejected: ".  A reject with it is a repeat offender.
+ * NULL: RECOG_BLACKLIST_PREFIX.  "": popauth's reply cannot be told
+ * from the admin's own access-map texts, so none is taken for it.
+ */
 struct recog_conf {
-	/* the fixed start of popauth's own blacklist reply, which Postfix
-	 * logs after "Client host rejected: " */
 	const char *blacklist_prefix;
 };
 
@@ -48,8 +55,17 @@ struct recog {
 	bool (*match)(void *state, const struct logline *ll, struct event *ev);
 	void *(*state_new)(void);
 	void (*state_free)(void *state);
-	/* configure - take the settings (may be NULL: no settings) */
+	/*
+	 * configure - take the settings (conf may be NULL: the defaults).
+	 * Called after state_new and again on reload; what is kept is
+	 * copied (conf's strings need not outlive the call).
+	 */
 	void (*configure)(void *state, const struct recog_conf *conf);
+	/*
+	 * login - a POP/IMAP server: the admin's login_servers picks among
+	 * these.  A recogniser with login = false is always on.
+	 */
+	bool login;
 };
 
 /* recog_builtin - every built-in recogniser, NULL terminated */

@@ -137,4 +137,5 @@ const struct recog recog_courier = {
 	    "ip=[..]\"",
     .progs = courier_progs,
     .match = courier_match,
+    .login = true,
 };

@@ -108,4 +108,5 @@ const struct recog recog_cyrus = {
 	    "[ip] user mech User logged in\"",
     .progs = cyrus_progs,
     .match = cyrus_match,
+    .login = true,
 };

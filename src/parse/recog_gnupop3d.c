@@ -80,4 +80,5 @@ const struct recog recog_gnupop3d = {
     .match = gnupop3d_match,
     .state_new = ru_state_new,
     .state_free = ru_state_free,
+    .login = true,
 };

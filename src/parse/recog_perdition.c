@@ -123,4 +123,5 @@ const struct recog recog_perdition = {
 	    "status=\\\"ok\\\"\" (and the authentication_id= form)",
     .progs = perdition_progs,
     .match = perdition_match,
+    .login = true,
 };

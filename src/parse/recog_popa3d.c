@@ -77,4 +77,5 @@ const struct recog recog_popa3d = {
     .match = popa3d_match,
     .state_new = ru_state_new,
     .state_free = ru_state_free,
+    .login = true,
 };

@@ -149,4 +149,5 @@ const struct recog recog_qpopper = {
 	    "\"Stats: u ... host ip\"",
     .progs = qpopper_progs,
     .match = qpopper_match,
+    .login = true,
 };

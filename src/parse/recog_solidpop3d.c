@@ -109,4 +109,5 @@ const struct recog recog_solidpop3d = {
     .match = solidpop3d_match,
     .state_new = ru_state_new,
     .state_free = ru_state_free,
+    .login = true,
 };

@@ -72,4 +72,5 @@ const struct recog recog_teapop = {
     .what = "Teapop \"Successful login for u [lip] from host [ip]\"",
     .progs = teapop_progs,
     .match = teapop_match,
+    .login = true,
 };

@@ -114,4 +114,5 @@ const struct recog recog_uwimap = {
 	    "host=.. [ip]\"",
     .progs = uwimap_progs,
     .match = uwimap_match,
+    .login = true,
 };

@@ -119,4 +119,5 @@ const struct recog recog_vmpop3d = {
     .match = vmpop3d_match,
     .state_new = ru_state_new,
     .state_free = ru_state_free,
+    .login = true,
 };

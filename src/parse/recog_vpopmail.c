@@ -122,4 +122,5 @@ const struct recog recog_vpopmail = {
 	    "(ident vpopmail or vchkpw-*)",
     .progs = vpopmail_progs,
     .match = vpopmail_match,
+    .login = true,
 };
