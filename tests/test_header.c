@@ -212,6 +212,18 @@ test_split_bad(void)
 		free(copy);
 	}
 	T_CASE(NULL);
+
+	/* the two halves: the program name is known before a bad pid */
+	static const char half[] = "Nov 26 19:12:38 host prog[12x]: msg";
+	struct logline ll;
+	T_OK(header_program(&ll, half, strlen(half)));
+	T_EQ_SPAN(ll.prog, "prog");
+	T_EQ_SPAN(ll.host, "host");
+	T_OK(!header_finish(&ll));
+	static const char own[] = "Nov 26 19:12:38 pop3-login[1]:x: y";
+	T_OK(header_program(&ll, own, strlen(own)));
+	T_EQ_SPAN(ll.prog, "pop3-login");
+	T_OK(!header_finish(&ll));
 }
 
 /* test_truncated - every prefix of good lines: false, or fields that lie

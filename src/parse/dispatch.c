@@ -734,6 +734,8 @@ dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
 	for (size_t i = 0; i < cn; i++) {
 		struct handler *h = &d->hv[cv[i]];
 
+		if (h->rc && h->rc->skim && !h->rc->skim(ll->msg))
+			continue;
 		memset(ev, 0, sizeof(*ev));
 		if (h->rc ? h->rc->match(h->state, ll, ev)
 			  : custom_match(h->cu, ll, ev)) {

@@ -83,39 +83,6 @@ scan_blank(const char *p, size_t i, size_t n)
 	return i;
 }
 
-/* split_program - "prog[pid]:" or "prog:" at p[0..n); returns the length
- * of the token including the colon, or 0 */
-static size_t
-split_program(struct logline *ll, const char *p, size_t n)
-{
-	size_t i = 0;
-
-	for (;;) {
-		i = scan_stop(p, i, n);
-		/* a colon inside the name ("imap(a:b)"): only ": " ends it */
-		if (i + 1 < n && p[i] == ':' && p[i + 1] != ' ') {
-			i++;
-			continue;
-		}
-		break;
-	}
-	if (i == 0 || i == n || p[i] == ' ')
-		return 0;
-	ll->prog = (struct span){p, i};
-	if (p[i] == '[') {
-		size_t j = i + 1;
-		while (j < n && is_digit(p[j]))
-			j++;
-		if (j >= n || p[j] != ']')
-			return 0;
-		ll->pid = (struct span){p + i + 1, j - i - 1};
-		i = j + 1;
-	}
-	if (i >= n || p[i] != ':')
-		return 0;
-	return i + 1;
-}
-
 /* skip_stamp - the text after the timestamp (and a leading <pri>), or
  * NULL when the line has no timestamp popauth knows; sets the stamp */
 static inline const char *
@@ -153,42 +120,24 @@ skip_stamp(const char *p, size_t n, struct span *ts, enum ts_kind *kind)
 	return NULL;
 }
 
-bool
-header_program(const char *p, size_t n, struct span *prog)
+/* prog_end - index of the end of the program name at q[0..n): the first
+ * ' ', '[' or ':', but a colon inside the name ("imap(a:b)") does not
+ * end it: only ": " does */
+static inline size_t
+prog_end(const char *q, size_t n)
 {
-	const char *end = p + n, *q;
-	struct span ts;
-	enum ts_kind kind;
-	size_t k, rest;
+	size_t k = scan_stop(q, 0, n);
 
-	if ((q = skip_stamp(p, n, &ts, &kind)) == NULL)
-		return false;
-	k = scan_blank(q, 0, (size_t)(end - q));
-	if (k == 0 || q + k == end)
-		return false;
-	if (q[k - 1] == ':') {
-		/* Dovecot's own log: this token is the program */
-		k = scan_stop(q, 0, k);
-		*prog = (struct span){q, k};
-		return k > 0;
-	}
-	q += k + 1;
-	rest = (size_t)(end - q);
-	k = scan_stop(q, 0, rest);
-	/* a colon inside the name ("imap(a:b)"): only ": " ends it */
-	while (k + 1 < rest && q[k] == ':' && q[k + 1] != ' ')
-		k = scan_stop(q, k + 1, rest);
-	if (k == 0 || k == rest || q[k] == ' ')
-		return false;
-	*prog = (struct span){q, k};
-	return true;
+	while (k + 1 < n && q[k] == ':' && q[k + 1] != ' ')
+		k = scan_stop(q, k + 1, n);
+	return k;
 }
 
 bool
-header_split(struct logline *ll, const char *p, size_t n)
+header_program(struct logline *ll, const char *p, size_t n)
 {
 	const char *end = p + n, *q;
-	size_t k;
+	size_t k, rest;
 
 	/* no memset: this runs for every line; set each field once */
 	ll->line = (struct span){p, n};
@@ -201,27 +150,51 @@ header_split(struct logline *ll, const char *p, size_t n)
 		return false;
 	}
 	/* first token: the host, or the program in Dovecot's own log */
-	size_t tk = scan_blank(q, 0, (size_t)(end - q));
-	if (tk == 0 || q + tk == end)
+	k = scan_blank(q, 0, (size_t)(end - q));
+	if (k == 0 || q + k == end)
 		return false;
-	const char *t = q + tk;
-	if (t[-1] == ':') {
-		k = split_program(ll, q, (size_t)(t - q) + 1);
-		if (k != (size_t)(t - q))
-			return false;
-		q = t;
-	} else {
-		ll->host = (struct span){q, (size_t)(t - q)};
-		q = t + 1;
-		k = split_program(ll, q, (size_t)(end - q));
-		if (k == 0)
-			return false;
-		q += k;
+	if (q[k - 1] != ':') {
+		ll->host = (struct span){q, k};
+		q += k + 1;
 	}
+	rest = (size_t)(end - q);
+	k = prog_end(q, rest);
+	if (k == 0 || k == rest || q[k] == ' ')
+		return false;
+	ll->prog = (struct span){q, k};
+	return true;
+}
+
+bool
+header_finish(struct logline *ll)
+{
+	const char *end = ll->line.p + ll->line.n;
+	const char *q = ll->prog.p + ll->prog.n;
+
+	if (*q == '[') {
+		const char *d = ++q;
+		while (q < end && is_digit(*q))
+			q++;
+		if (q == end || *q != ']')
+			return false;
+		ll->pid = (struct span){d, (size_t)(q - d)};
+		q++;
+	}
+	if (q == end || *q != ':')
+		return false;
+	q++;
 	if (q < end && *q == ' ')
 		q++;
+	else if (ll->host.n == 0)
+		return false; /* Dovecot's own "prog:" token ends at a blank */
 	ll->msg = (struct span){q, (size_t)(end - q)};
 	return true;
+}
+
+bool
+header_split(struct logline *ll, const char *p, size_t n)
+{
+	return header_program(ll, p, n) && header_finish(ll);
 }
 
 void

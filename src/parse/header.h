@@ -42,11 +42,16 @@ struct logline {
 };
 
 /*
- * header_program - only find the program name ("prog" of "prog[pid]:"),
- * as cheaply as possible; false when the line has no log header.  Most
- * lines are dropped on this answer, before anything else is looked at.
+ * header_program - the first half of header_split, as cheap as possible:
+ * line, ts, tskind, host and prog (pid and msg are left empty); false
+ * when the line has no log header.  Most lines are dropped on ll->prog,
+ * before anything else is looked at.
  */
-bool header_program(const char *p, size_t n, struct span *prog);
+bool header_program(struct logline *ll, const char *p, size_t n);
+
+/* header_finish - the second half: pid and msg after ll->prog; false
+ * when what follows the program name is not "[pid]:" or ":" */
+bool header_finish(struct logline *ll);
 
 /* header_split - fill ll from the line; false when it is not a log line */
 bool header_split(struct logline *ll, const char *p, size_t n);

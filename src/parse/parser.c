@@ -2,9 +2,9 @@
  * parser - one log line in, at most one event out.
  *
  * DESCRIPTION
- *	header_split (cheap), then dispatch_line (a hash lookup on the
- *	program name; most lines stop here), then for the few events the
- *	timestamp.  Nothing is allocated per line.
+ *	header_program (cheap), then dispatch_wants (a hash lookup on the
+ *	program name; most lines stop here), then the rest of the header and
+ *	dispatch_line, then for the few events the timestamp.  Nothing is allocated per line.
  *
  * SECURITY
  *	Lines are attacker-influenced; they are only read through the
@@ -68,7 +68,6 @@ parser_line(struct parser *pr, const char *p, size_t n,
     struct event *ev, struct logline *ll)
 {
 	struct logline local;
-	struct span prog;
 
 	if (ll == NULL)
 		ll = &local;
@@ -84,13 +83,12 @@ parser_line(struct parser *pr, const char *p, size_t n,
 	}
 	if (pre != NULL) {
 		*ll = *pre;
-	} else if (!header_program(p, n, &prog)) {
+	} else if (!header_program(ll, p, n)) {
 		return unparsable(pr, p, n, where, lineno, ll);
-	} else if (!dispatch_wants(pr->dispatch, prog)) {
+	} else if (!dispatch_wants(pr->dispatch, ll->prog)) {
 		/* the common case: a program no recogniser reads */
-		ll->line = (struct span){p, n};
 		return false;
-	} else if (!header_split(ll, p, n)) {
+	} else if (!header_finish(ll)) {
 		return unparsable(pr, p, n, where, lineno, ll);
 	}
 	/* dispatch_line zeroes *ev for the lines it looks at */

@@ -53,6 +53,14 @@ struct recog {
 	 * and the login on two lines of one process.
 	 */
 	bool (*match)(void *state, const struct logline *ll, struct event *ev);
+	/*
+	 * skim - optional: a cheap look at the message alone; false when
+	 * match would certainly return false.  The dispatcher asks it
+	 * before it zeroes the event and calls match, which for a busy
+	 * program whose lines mostly do not matter (postfix/smtpd) is
+	 * most of the cost.
+	 */
+	bool (*skim)(struct span msg);
 	void *(*state_new)(void);
 	void (*state_free)(void *state);
 	/*
