@@ -194,14 +194,21 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* is_alnum - an ASCII letter or digit (a byte of a queue id), in two
- * unsigned compares: this runs on the first word of every line */
+/* is_alnum - an ASCII letter or digit (a byte of a queue id), by table:
+ * this runs on the first word of every Postfix line */
+#define ALNUM_ROW(a) [a] = 1, [a + 1] = 1, [a + 2] = 1, [a + 3] = 1
+static const unsigned char alnum_tab[256] = {ALNUM_ROW('0'),
+    ALNUM_ROW('4'), ['8'] = 1, ['9'] = 1, ALNUM_ROW('A'), ALNUM_ROW('E'),
+    ALNUM_ROW('I'), ALNUM_ROW('M'), ALNUM_ROW('Q'),
+    ALNUM_ROW('U'), ['Y'] = 1, ['Z'] = 1, ALNUM_ROW('a'), ALNUM_ROW('e'),
+    ALNUM_ROW('i'), ALNUM_ROW('m'), ALNUM_ROW('q'),
+    ALNUM_ROW('u'), ['y'] = 1, ['z'] = 1};
+#undef ALNUM_ROW
+
 static inline bool
 is_alnum(char c)
 {
-	unsigned u = (unsigned char)c;
-
-	return u - '0' < 10 || (u | 32) - 'a' < 26;
+	return alnum_tab[(unsigned char)c];
 }
 
 /* pf_client - parse "name[ip]" or "name[ip]:port" at *p; the name may

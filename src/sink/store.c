@@ -355,7 +355,10 @@ begin(struct store *st)
 	return true;
 }
 
-/* step - run a bound write statement, then reset it */
+/* step - run a write and reset it.  Every write binds its values with
+ * SQLITE_STATIC (no copy) and steps in the same call, and the bindings
+ * are cleared here, so SQLite never holds a caller's pointer after it
+ * returns. */
 static void
 step(struct store *st, sqlite3_stmt *s)
 {
@@ -407,8 +410,8 @@ store_relay_put(struct store *st, const struct ipaddr *ip, const char *user,
 	if (!begin(st))
 		return;
 	sqlite3_bind_blob(
-	    st->relay_put, 1, ip->a, (int)ipaddr_len(ip), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st->relay_put, 2, user, -1, SQLITE_TRANSIENT);
+	    st->relay_put, 1, ip->a, (int)ipaddr_len(ip), SQLITE_STATIC);
+	sqlite3_bind_text(st->relay_put, 2, user, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st->relay_put, 3, first);
 	sqlite3_bind_int64(st->relay_put, 4, last);
 	sqlite3_bind_int64(st->relay_put, 5, count);
@@ -421,7 +424,7 @@ store_relay_drop(struct store *st, const struct ipaddr *ip)
 	if (!begin(st))
 		return;
 	sqlite3_bind_blob(
-	    st->relay_drop, 1, ip->a, (int)ipaddr_len(ip), SQLITE_TRANSIENT);
+	    st->relay_drop, 1, ip->a, (int)ipaddr_len(ip), SQLITE_STATIC);
 	step(st, st->relay_drop);
 }
 
@@ -477,7 +480,7 @@ store_relay_load(struct store *st, store_relay_fn *fn, void *arg)
 static void
 bind_ip(sqlite3_stmt *s, int i, const struct ipaddr *ip)
 {
-	sqlite3_bind_blob(s, i, ip->a, (int)ipaddr_len(ip), SQLITE_TRANSIENT);
+	sqlite3_bind_blob(s, i, ip->a, (int)ipaddr_len(ip), SQLITE_STATIC);
 }
 
 void
@@ -488,16 +491,16 @@ store_bl_put(struct store *st, const struct store_bl_row *r)
 	if (!begin(st))
 		return;
 	bind_ip(s, 1, &r->ip);
-	sqlite3_bind_text(s, 2, r->origin, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, r->origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, r->first);
 	sqlite3_bind_int64(s, 4, r->last);
 	sqlite3_bind_int64(s, 5, r->ban_end);
 	sqlite3_bind_int64(s, 6, r->period);
 	sqlite3_bind_int64(s, 7, r->total);
 	sqlite3_bind_double(s, 8, r->rate);
-	sqlite3_bind_text(s, 9, r->host, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 10, r->authority, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 11, r->reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 9, r->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, r->authority, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, r->reason, -1, SQLITE_STATIC);
 	step(st, s);
 }
 
@@ -603,8 +606,8 @@ store_fish_set(struct store *st, const struct ipaddr *ip,
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_stmt *s = st->fish_put;
 		bind_ip(s, 1, ip);
-		sqlite3_bind_text(s, 2, rows[i].rcpt, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 3, rows[i].sender, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, rows[i].rcpt, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, rows[i].sender, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 4, rows[i].first);
 		sqlite3_bind_int64(s, 5, rows[i].last);
 		sqlite3_bind_int64(s, 6, rows[i].hits);
@@ -708,12 +711,12 @@ store_pos_put(struct store *st, const char *spec, const struct source_pos *pos)
 {
 	if (!begin(st))
 		return;
-	sqlite3_bind_text(st->pos_put, 1, spec, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st->pos_put, 1, spec, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st->pos_put, 2, (int64_t)pos->dev);
 	sqlite3_bind_int64(st->pos_put, 3, (int64_t)pos->ino);
 	sqlite3_bind_int64(st->pos_put, 4, (int64_t)pos->offset);
 	sqlite3_bind_int64(st->pos_put, 5, (int64_t)pos->fingerprint);
-	sqlite3_bind_text(st->pos_put, 6, pos->cursor, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st->pos_put, 6, pos->cursor, -1, SQLITE_STATIC);
 	step(st, st->pos_put);
 }
 
@@ -728,7 +731,7 @@ store_pos_get(struct store *st, const char *spec, struct source_pos *pos)
 		"WHERE spec = ?",
 		-1, &s, NULL) != SQLITE_OK)
 		return false;
-	sqlite3_bind_text(s, 1, spec, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 1, spec, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		const char *c = (const char *)sqlite3_column_text(s, 4);
 		memset(pos, 0, sizeof(*pos));
