@@ -833,11 +833,19 @@ convert(struct loader *ld, struct config *cfg, int k)
 					*p = s;
 				}
 			} else if (strcmp(key->name, "login_servers") == 0 &&
-			    strcmp(*p, "all") != 0 && recog_find(*p) == NULL) {
-				set_err(ld, where,
-				    "login_servers: no recogniser named \"%s\" "
-				    "(see popauth(8))",
-				    escs(*p));
+			    strcmp(*p, "all") != 0) {
+				const struct recog *rc = recog_find(*p);
+
+				if (rc == NULL)
+					set_err(ld, where,
+					    "login_servers: no recogniser "
+					    "named \"%s\" (see popauth(8))",
+					    escs(*p));
+				else if (!rc->login)
+					set_err(ld, where,
+					    "login_servers: \"%s\" is not a "
+					    "login server (it is always on)",
+					    escs(*p));
 			}
 		}
 		*(char ***)field = list;
