@@ -643,7 +643,8 @@ pf_reject(const struct pf_state *st, struct span qid, struct span s,
 }
 
 /* pf_sasl - "name[ip]: SASL MECH authentication failed: reason[,
- * sasl_username=user]" (after "warning: ") */
+ * sasl_username=user]" (after "warning: "), or up to "failed" only
+ * (Postfix 2.0-2.2) */
 static bool
 pf_sasl(struct span s, struct event *ev)
 {
@@ -658,7 +659,10 @@ pf_sasl(struct span s, struct event *ev)
 	if (q == p)
 		return false;
 	p = q;
-	if (!LIT(&p, end, " authentication failed: "))
+	if (!LIT(&p, end, " authentication failed"))
+		return false;
+	/* Postfix before 2.3 stops here; later ones add ": reason" */
+	if (p != end && !LIT(&p, end, ": "))
 		return false;
 	/* the reason is the server's; the user name, last, the client's */
 	reason = ru_span(p, end);
