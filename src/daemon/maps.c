@@ -32,13 +32,15 @@ maps_relay_fill(void *arg, struct sbuf *out)
 static void
 add_clean(struct sbuf *out, const char *s)
 {
+	char buf[FIELD_MAX];
 	size_t n = 0;
 
-	for (; *s && n < FIELD_MAX; s++, n++) {
-		unsigned char c = (unsigned char)*s;
-		sbuf_addc(out, c >= 0x20 && c < 0x7f ? (char)c : '?');
+	for (; s[n] && n < FIELD_MAX; n++) {
+		unsigned char c = (unsigned char)s[n];
+		buf[n] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 	}
-	if (*s)
+	sbuf_add(out, buf, n);
+	if (s[n])
 		sbuf_adds(out, "...");
 }
 
@@ -46,17 +48,24 @@ void
 maps_blacklist_value(
     const char *reply, const struct bl_rec *rec, struct sbuf *out)
 {
-	for (const char *p = reply; *p;) {
-		if (strncmp(p, "{authority}", 11) == 0) {
+	const char *p = reply, *brace;
+
+	/* runs of the template's own text are copied whole: this runs once
+	 * per record on every map rebuild */
+	while ((brace = strchr(p, '{')) != NULL) {
+		sbuf_add(out, p, (size_t)(brace - p));
+		if (strncmp(brace, "{authority}", 11) == 0) {
 			add_clean(out, rec->authority);
-			p += 11;
-		} else if (strncmp(p, "{reason}", 8) == 0) {
+			p = brace + 11;
+		} else if (strncmp(brace, "{reason}", 8) == 0) {
 			add_clean(out, rec->reason);
-			p += 8;
+			p = brace + 8;
 		} else {
-			sbuf_addc(out, *p++);
+			sbuf_addc(out, '{');
+			p = brace + 1;
 		}
 	}
+	sbuf_adds(out, p);
 	/* a blank at the end of an access map value is lost */
 	while (out->len && out->s[out->len - 1] == ' ')
 		out->s[--out->len] = 0;
