@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/mem.h"
 #include "lib/sbuf.h"
 #include "parse/dispatch.h"
 #include "parse/header.h"
@@ -367,6 +368,96 @@ test_learning(void)
 	dispatch_free(d);
 }
 
+/* same_sel - a and b name the same handlers in the same order */
+static bool
+same_sel(const struct dispatch_sel *a, const struct dispatch_sel *b)
+{
+	if (a->cn != b->cn)
+		return false;
+	for (uint32_t i = 0; i < a->cn; i++)
+		if (a->cv[i] != b->cv[i])
+			return false;
+	return true;
+}
+
+/* test_select - dispatch_select (which learns) and dispatch_resolve
+ * (which does not) agree on every name, before and after the learned
+ * names run out; only selections past them are unstable */
+static void
+test_select(void)
+{
+	static const char *const names[] = {"dovecot", "pop3-login",
+	    "postfix/smtpd", "postfix-in/smtpd", "postfix/submission/smtpd",
+	    "postfix/cleanup", "postfix/qmgr", "/usr/sbin/ipop3d", "ipop3d",
+	    "perdition.imap4s", "sshd", "mypopd", "impd", "x", ""};
+	struct dispatch *d = dispatch_new(NULL, NULL);
+	uint16_t *s1, *s2;
+	struct dispatch_sel a, b;
+	char name[32];
+
+	T_OK(dispatch_add_custom(d, "login mypopd /(?<ip>x)/", NULL));
+	T_OK(dispatch_add_custom(d, "login imp* /(?<ip>x)/", NULL));
+	T_OK(dispatch_add_custom(d, "login * /(?<ip>y)/", NULL));
+	s1 = xcalloc(dispatch_handlers(d), sizeof(*s1));
+	s2 = xcalloc(dispatch_handlers(d), sizeof(*s2));
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			struct span p = {names[i], strlen(names[i])};
+			T_CASE(names[i]);
+			T_EQ_INT(dispatch_select(d, p, s1, &a),
+			    dispatch_resolve(d, p, s2, &b));
+			T_OK(same_sel(&a, &b) && a.cn > 0);
+			/* every name is remembered while there is room */
+			T_OK(a.stable && !b.stable);
+		}
+		/* fill the learned names, then ask again */
+		for (int i = 0; i < 300; i++) {
+			snprintf(name, sizeof(name), "filler%d", i);
+			dispatch_select(
+			    d, (struct span){name, strlen(name)}, s1, &a);
+		}
+	}
+	T_CASE(NULL);
+	T_OK(!dispatch_select(d, SPAN_LIT("newname"), s1, &a) || !a.stable);
+	T_OK(a.cv == s1);
+	dispatch_resolve(d, SPAN_LIT("newname"), s2, &b);
+	T_OK(same_sel(&a, &b));
+	free(s1);
+	free(s2);
+	dispatch_free(d);
+
+	/* long names that differ only between their first and last 8
+	 * bytes are different names */
+	d = dispatch_new(NULL, NULL);
+	s1 = xcalloc(dispatch_handlers(d), sizeof(*s1));
+	T_OK(dispatch_add_custom(
+	    d, "login aaaaaaaaXXbbbbbbbb /(?<ip>x)/", NULL));
+	T_OK(dispatch_select(d, SPAN_LIT("aaaaaaaaXXbbbbbbbb"), s1, &a));
+	T_OK(!dispatch_select(d, SPAN_LIT("aaaaaaaaXYbbbbbbbb"), s1, &a));
+	T_OK(!dispatch_select(d, SPAN_LIT("aaaaaaaaYXbbbbbbbb"), s1, &a));
+	T_OK(dispatch_select(d, SPAN_LIT("aaaaaaaaXXbbbbbbbb"), s1, &a));
+	free(s1);
+	dispatch_free(d);
+
+	/* skim: Postfix chatter is dropped, a reject is not */
+	d = dispatch_new(NULL, NULL);
+	s1 = xcalloc(dispatch_handlers(d), sizeof(*s1));
+	struct logline ll;
+	const char *chat = "Nov 26 19:47:27 mail postfix/smtpd[1]: connect "
+			   "from unknown[192.0.2.1]";
+	const char *rej = "Nov 26 19:47:27 mail postfix/smtpd[1]: NOQUEUE: "
+			  "reject: RCPT from unknown[192.0.2.1]: 554 5.7.1 "
+			  "<a@b.example>: Relay access denied; from=<c@d> "
+			  "to=<a@b.example> proto=ESMTP helo=<x>";
+	T_OK(header_split(&ll, chat, strlen(chat)));
+	T_OK(dispatch_select(d, ll.prog, s1, &a));
+	T_OK(!dispatch_skim(d, &a, &ll));
+	T_OK(header_split(&ll, rej, strlen(rej)));
+	T_OK(dispatch_skim(d, &a, &ll));
+	free(s1);
+	dispatch_free(d);
+}
+
 /* test_names - the help text lists every built-in */
 static void
 test_names(void)
@@ -395,6 +486,7 @@ main(void)
 	test_custom_errors();
 	test_custom_limit();
 	test_learning();
+	test_select();
 	test_names();
 	return t_done();
 }

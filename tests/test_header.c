@@ -634,10 +634,146 @@ test_invalid(void)
 	T_CASE(NULL);
 }
 
+/* ref_program - header_program's rule for the host and program, written
+ * plainly (no SIMD, no fast path) for the differential test */
+static bool
+ref_program(const char *p, size_t n, struct span *host, struct span *prog)
+{
+	const char *q = p + 16, *end = p + n;
+	size_t k = 0, rest;
+
+	while (q + k < end && q[k] != ' ')
+		k++;
+	if (k == 0 || q + k == end)
+		return false;
+	*host = SPAN_NONE;
+	if (q[k - 1] != ':') {
+		*host = (struct span){q, k};
+		q += k + 1;
+	}
+	rest = (size_t)(end - q);
+	for (k = 0; k < rest; k++) {
+		char c = q[k];
+		if (c == ' ' || c == '[' ||
+		    (c == ':' && (k + 1 == rest || q[k + 1] == ' ')))
+			break;
+	}
+	if (k == 0 || k == rest || q[k] == ' ')
+		return false;
+	*prog = (struct span){q, k};
+	return true;
+}
+
+/* ref_finish - header_finish's rule, plainly: "[digits]" then ':' then
+ * an optional blank (required in Dovecot's own log, which has no host) */
+static bool
+ref_finish(const char *p, size_t n, struct span host, struct span prog,
+    struct span *pid, struct span *msg)
+{
+	const char *q = prog.p + prog.n, *end = p + n;
+
+	*pid = SPAN_NONE;
+	if (*q == '[') {
+		const char *d = ++q;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+		if (q == end || *q != ']')
+			return false;
+		*pid = (struct span){d, (size_t)(q - d)};
+		q++;
+	}
+	if (q == end || *q != ':')
+		return false;
+	q++;
+	if (q < end && *q == ' ')
+		q++;
+	else if (host.n == 0)
+		return false;
+	*msg = (struct span){q, (size_t)(end - q)};
+	return true;
+}
+
+static bool
+same_span(struct span a, struct span b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+/* test_program_random - header_program against ref_program on random
+ * hosts and programs made of the bytes that matter, around the 32 bytes
+ * the fast path looks at */
+static void
+test_program_random(void)
+{
+	static const char alpha[] = "ab:[ -.17]";
+	unsigned seed = 12345;
+	char line[160];
+	int bad = 0;
+
+	memcpy(line, "Nov 26 19:12:38 ", 16);
+	for (int iter = 0; iter < 300000 && bad < 5; iter++) {
+		size_t n = 16 + (size_t)(rand_r(&seed) % 70);
+		for (size_t i = 16; i < n; i++)
+			line[i] = alpha[rand_r(&seed) % (sizeof(alpha) - 1)];
+		if (iter % 2) {
+			/* mostly well formed: "host prog[pid]: msg" with
+			 * random lengths and one random byte changed */
+			static const char *const parts[] = {"[", "]", ":", " "};
+			size_t i = 16;
+			int hl = rand_r(&seed) % 12, pl = rand_r(&seed) % 20,
+			    dl = rand_r(&seed) % 9;
+			for (int j = 0; j < hl; j++)
+				line[i++] = 'h';
+			line[i++] = ' ';
+			for (int j = 0; j < pl; j++)
+				line[i++] = 'p';
+			if (rand_r(&seed) % 4) {
+				line[i++] = '[';
+				for (int j = 0; j < dl; j++)
+					line[i++] = (char)('0' + j);
+				line[i++] = ']';
+			}
+			line[i++] = ':';
+			line[i++] = ' ';
+			n = i + (size_t)(rand_r(&seed) % 20);
+			for (; i < n; i++)
+				line[i] = 'm';
+			if (rand_r(&seed) % 2) {
+				size_t at =
+				    16 + (size_t)rand_r(&seed) % (n - 16);
+				line[at] = *parts[rand_r(&seed) % 4];
+			}
+		}
+		/* exact-size copy: a read past the end is an ASan error */
+		char *copy = malloc(n);
+		memcpy(copy, line, n);
+		struct logline ll;
+		struct span h = SPAN_NONE, pg = SPAN_NONE;
+		struct span pid = SPAN_NONE, msg = SPAN_NONE;
+		bool got = header_program(&ll, copy, n);
+		bool want = ref_program(copy, n, &h, &pg);
+		bool gotf = got && header_finish(&ll);
+		bool wantf = want && ref_finish(copy, n, h, pg, &pid, &msg);
+		if (got != want || gotf != wantf ||
+		    (got &&
+			(!same_span(ll.host, h) || !same_span(ll.prog, pg))) ||
+		    (gotf &&
+			(!same_span(ll.pid, pid) || !same_span(ll.msg, msg) ||
+			    (ll.pid.p == NULL) != (pid.p == NULL)))) {
+			t_fail(__FILE__, __LINE__,
+			    "header_program differs on \"%.*s\"", (int)n, copy);
+			bad++;
+		}
+		t_checks++;
+		free(copy);
+	}
+}
+
 int
 main(void)
 {
 	set_tz("UTC");
+	test_program_random();
 	test_split();
 	test_split_bad();
 	test_truncated();

@@ -83,6 +83,7 @@ main(void)
 	T_OK(parser_line_time(&pr, "Nov 26 19:50:00 mail kernel: x", 30, &t));
 	T_EQ_INT(t, 1795722600);
 	T_OK(!parser_line_time(&pr, "garbage", 7, &t));
+	parser_free(&pr);
 	dispatch_free(d);
 	return t_done();
 }

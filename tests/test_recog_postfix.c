@@ -750,6 +750,8 @@ feed(const struct recog *rc, void *state, const char *line, size_t n,
 		return false;
 	ev.recog = rc->name;
 	T_OK(ev.kind > EVENT_LOGIN && ev.kind < EVENT__COUNT);
+	/* a skim never drops a line the recogniser takes */
+	T_OK(rc->skim == NULL || rc->skim(ll.msg));
 	event_format(&ev, out);
 	*ip = ev.ip;
 	return true;

@@ -258,6 +258,7 @@ app_close(struct app *app)
 	accessmap_free(app->relay_map);
 	accessmap_free(app->bl_map);
 	store_close(app->store);
+	parser_free(&app->parser);
 	dispatch_free(app->disp);
 	persist_free(&app->persist);
 	policy_free(&app->pol);

@@ -118,6 +118,7 @@ cmd_test(const struct cli *cli, int argc, char **argv)
 		printf("  %s: %llu\n", ps->recog[i],
 		    (unsigned long long)ps->recog_events[i]);
 	sbuf_free(&t.out);
+	parser_free(&t.parser);
 	dispatch_free(d);
 	config_free(cfg);
 	return 0;

@@ -158,7 +158,7 @@ struct loader {
 	struct raw raw[NKEYS];
 	char *err;
 	/* what postconf told us, fetched once when needed */
-	bool probed;
+	bool probed, probed_types;
 	char *pf_hostname;
 	char *pf_dbtype;
 	char *pf_mynetworks;
@@ -397,19 +397,19 @@ out:
 	free(dir);
 }
 
-/* probe_postfix - ask postconf for myhostname and map types, once */
+/* probe_postfix - ask postconf for the parameters popauth's defaults
+ * come from, once */
 static void
 probe_postfix(struct loader *ld)
 {
-	char *argv1[] = {ld->postconf, "-h", "myhostname",
+	char *argv[] = {ld->postconf, "-h", "myhostname",
 	    "default_database_type", "mynetworks", NULL};
-	char *argv2[] = {ld->postconf, "-m", NULL};
 	struct spawn_result r;
 
 	if (ld->probed)
 		return;
 	ld->probed = true;
-	if (spawn_sync(argv1, NULL, 0, 10000, &r) == 0 && spawn_ok(&r)) {
+	if (spawn_sync(argv, NULL, 0, 10000, &r) == 0 && spawn_ok(&r)) {
 		char *save, *h = strtok_r(r.out.s, "\n", &save);
 		char *t = h ? strtok_r(NULL, "\n", &save) : NULL;
 		char *n = t ? strtok_r(NULL, "\n", &save) : NULL;
@@ -421,7 +421,20 @@ probe_postfix(struct loader *ld)
 			ld->pf_mynetworks = xstrdup(n);
 	}
 	spawn_result_free(&r);
-	if (spawn_sync(argv2, NULL, 0, 10000, &r) == 0 && spawn_ok(&r)) {
+}
+
+/* probe_types - ask postconf for its map types, once (only a map given
+ * without a type needs them) */
+static void
+probe_types(struct loader *ld)
+{
+	char *argv[] = {ld->postconf, "-m", NULL};
+	struct spawn_result r;
+
+	if (ld->probed_types)
+		return;
+	ld->probed_types = true;
+	if (spawn_sync(argv, NULL, 0, 10000, &r) == 0 && spawn_ok(&r)) {
 		for (char *save, *t = strtok_r(r.out.s, "\n", &save); t;
 		     t = strtok_r(NULL, "\n", &save))
 			if (strcmp(t, "lmdb") == 0)
@@ -433,9 +446,10 @@ probe_postfix(struct loader *ld)
 static const char *
 default_map_type(struct loader *ld)
 {
-	probe_postfix(ld);
+	probe_types(ld);
 	if (ld->pf_lmdb)
 		return "lmdb";
+	probe_postfix(ld);
 	return ld->pf_dbtype ? ld->pf_dbtype : "hash";
 }
 

@@ -363,7 +363,7 @@ reload(struct daemon *d)
 	policy_configure(&d->app.pol, &pc);
 	dispatch_free(d->app.disp);
 	d->app.disp = disp;
-	d->app.parser.dispatch = disp;
+	parser_set_dispatch(&d->app.parser, disp);
 	reload_sources(d, cfg->log_sources);
 	config_free(old);
 	policy_tick(&d->app.pol, wall_now(), &d->app.act);

@@ -68,6 +68,37 @@ struct custom {
 	uint32_t g_ip, g_user, g_domain, g_host, g_proto; /* 0 = absent */
 };
 
+/*
+ * A program name as two words: its first and last 8 bytes (overlapping
+ * for 8 to 16 bytes; packed for shorter names).  For names of at most
+ * 16 bytes, the two words and the length are the whole name, so a table
+ * probe compares two integers and never touches the name's text.
+ */
+struct name_words {
+	uint64_t a, b;
+};
+
+static inline struct name_words
+name_words(const char *p, size_t n)
+{
+	struct name_words w = {0, 0};
+
+	if (n >= 8) {
+		memcpy(&w.a, p, 8);
+		memcpy(&w.b, p + n - 8, 8);
+	} else if (n >= 4) {
+		/* two 4-byte words, overlapping: no byte loop for "dovecot" */
+		uint32_t x, y;
+		memcpy(&x, p, 4);
+		memcpy(&y, p + n - 4, 4);
+		w.a = (uint64_t)x << 32 | y;
+	} else {
+		while (n > 0)
+			w.a = w.a << 8 | (unsigned char)p[--n];
+	}
+	return w;
+}
+
 /* one recogniser or custom pattern */
 struct handler {
 	const struct recog *rc; /* NULL for a custom pattern */
@@ -85,6 +116,7 @@ struct reg {
 
 struct slot {
 	const char *key; /* NULL = free */
+	struct name_words w; /* of the key */
 	uint32_t hash;
 	uint16_t klen;
 	uint32_t first; /* candidates: cand[first .. first + count) */
@@ -106,11 +138,7 @@ struct dispatch {
 	char *pool;
 	size_t poolused, poolcap;
 	size_t nlearned;
-	uint16_t *scratch; /* hn entries, for names not remembered */
-	/* the slot dispatch_wants found last: dispatch_line, asked next
-	 * about the same line, checks the name against it instead of
-	 * hashing it again */
-	const struct slot *hint;
+	uint16_t *scratch; /* hn entries: dispatch_line's own */
 };
 
 /* err_set - *err = a message in new memory (if err is not NULL) */
@@ -121,34 +149,24 @@ struct dispatch {
 	} while (0)
 
 /*
- * name_hash - hash of a program name, a word at a time, keyed by the
- * dispatcher's random seed (a crafted set of program names cannot be
- * made to collide on purpose)
+ * name_hash - hash of a program name from its words (and, past 16
+ * bytes, the words between), keyed by the dispatcher's random seed: a
+ * crafted set of program names cannot be made to collide on purpose
  */
 static inline uint32_t
-name_hash(uint64_t seed, const char *p, size_t n)
+name_hash(uint64_t seed, const char *p, size_t n, struct name_words w)
 {
-	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL), w = 0;
+	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
 
-	if (n >= 8) {
-		const char *last = p + n - 8;
-		for (; p < last; p += 8) {
-			memcpy(&w, p, 8);
-			h = (h ^ w) * 0xff51afd7ed558ccdULL;
-			h ^= h >> 32;
-		}
-		memcpy(&w, last, 8); /* overlaps the previous word */
-	} else if (n >= 4) {
-		/* two 4-byte words, overlapping: no byte loop for "dovecot" */
-		uint32_t a, b;
-		memcpy(&a, p, 4);
-		memcpy(&b, p + n - 4, 4);
-		w = (uint64_t)a << 32 | b;
-	} else {
-		while (n > 0)
-			w = w << 8 | (unsigned char)p[--n];
+	for (size_t i = 8; i + 8 < n; i += 8) {
+		uint64_t m;
+		memcpy(&m, p + i, 8);
+		h = (h ^ m) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	h = (h ^ w.a) * 0xff51afd7ed558ccdULL;
+	h ^= h >> 32;
+	h = (h ^ w.b) * 0xc4ceb9fe1a85ec53ULL;
 	return (uint32_t)(h ^ (h >> 29));
 }
 
@@ -240,30 +258,40 @@ key_eq(const char *a, const char *b, size_t n)
 	return true;
 }
 
+/* slot_is - slot s holds key k (whose words are w) */
+static inline bool
+slot_is(const struct slot *s, struct span k, struct name_words w, uint32_t hash)
+{
+	return s->hash == hash && s->w.a == w.a && s->w.b == w.b &&
+	    s->klen == k.n &&
+	    (k.n <= 16 || key_eq(s->key + 8, k.p + 8, k.n - 16));
+}
+
 /* table_find - the slot of key k, or the free slot where it belongs */
 static struct slot *
-table_find(const struct dispatch *d, struct span k, uint32_t hash)
+table_find(const struct dispatch *d, struct span k)
 {
+	struct name_words w = name_words(k.p, k.n);
+	uint32_t hash = name_hash(d->seed, k.p, k.n, w);
 	size_t i = hash & d->mask;
 
 	for (;;) {
 		struct slot *s = &d->tab[i];
-		if (s->key == NULL ||
-		    (s->hash == hash && s->klen == k.n &&
-			key_eq(s->key, k.p, k.n)))
+		if (s->key == NULL || slot_is(s, k, w, hash))
 			return s;
 		i = (i + 1) & d->mask;
 	}
 }
 
-/* table_add - put key in slot s with the candidates cand[first ..
- * first + count) (room was reserved by dispatch_build) */
+/* table_add - put key in the free slot s with the candidates
+ * cand[first .. first + count) (room was reserved by dispatch_build) */
 static void
-table_add(struct slot *s, const char *key, size_t klen, uint32_t hash,
-    size_t first, size_t count)
+table_add(const struct dispatch *d, struct slot *s, const char *key,
+    size_t klen, size_t first, size_t count)
 {
 	s->key = key;
-	s->hash = hash;
+	s->w = name_words(key, klen);
+	s->hash = name_hash(d->seed, key, klen, s->w);
 	s->klen = (uint16_t)klen;
 	s->first = (uint32_t)first;
 	s->count = (uint32_t)count;
@@ -302,18 +330,16 @@ dispatch_build(struct dispatch *d)
 	d->poolused = 0;
 	d->nlearned = 0;
 	d->dirty = false;
-	d->hint = NULL;
 
 	for (size_t i = 0; i < d->rn; i++) {
 		struct reg *r = &d->rv[i];
 		struct span k = {r->name, r->len};
-		uint32_t hash = name_hash(d->seed, k.p, k.n);
 		struct slot *s;
 
-		if (r->prefix || (s = table_find(d, k, hash))->key != NULL)
+		if (r->prefix || (s = table_find(d, k))->key != NULL)
 			continue;
 		n = candidates(d, k, false, d->cand + d->ncand);
-		table_add(s, r->name, k.n, hash, d->ncand, n);
+		table_add(d, s, r->name, k.n, d->ncand, n);
 		d->ncand += n;
 	}
 }
@@ -322,18 +348,20 @@ dispatch_build(struct dispatch *d)
  * lookup - the handlers for program name prog.  The name as logged is
  * looked up first; only a name seen for the first time is reduced to
  * its key (dispatch_prog_key) and checked against the registrations,
- * and the answer is remembered under the name as logged.
+ * and the answer is remembered under the name as logged.  Past
+ * DISPATCH_LEARN names the answer goes to scratch (*stable false).
  */
 static const uint16_t *
-lookup(struct dispatch *d, struct span prog, size_t *n)
+lookup(struct dispatch *d, struct span prog, uint16_t *scratch, size_t *n,
+    bool *stable)
 {
-	uint32_t hash = name_hash(d->seed, prog.p, prog.n);
-	struct slot *s = table_find(d, prog, hash), *ks;
+	struct slot *s = table_find(d, prog), *ks;
 	char buf[DISPATCH_KEYMAX];
 	struct span k;
 	size_t first, count;
 	bool learn;
 
+	*stable = true;
 	if (s->key != NULL) {
 		*n = s->count;
 		return d->cand + s->first;
@@ -341,12 +369,10 @@ lookup(struct dispatch *d, struct span prog, size_t *n)
 	k = dispatch_prog_key(prog, buf, sizeof(buf));
 	if (k.p == NULL) {
 		*n = 0;
-		return d->scratch;
+		return d->cand;
 	}
 	/* the key may be registered exactly ("/usr/sbin/ipop3d") */
-	ks = k.p == prog.p && k.n == prog.n
-	    ? s
-	    : table_find(d, k, name_hash(d->seed, k.p, k.n));
+	ks = k.p == prog.p && k.n == prog.n ? s : table_find(d, k);
 	learn = d->nlearned < DISPATCH_LEARN && prog.n <= DISPATCH_KEYMAX &&
 	    d->poolused + prog.n <= d->poolcap;
 	if (ks->key != NULL) {
@@ -357,15 +383,16 @@ lookup(struct dispatch *d, struct span prog, size_t *n)
 		count = candidates(d, k, true, d->cand + d->ncand);
 		d->ncand += count;
 	} else {
-		*n = candidates(d, k, true, d->scratch);
-		return d->scratch;
+		*stable = false;
+		*n = candidates(d, k, true, scratch);
+		return scratch;
 	}
 	if (learn) {
 		char *key = d->pool + d->poolused;
 		memcpy(key, prog.p, prog.n);
 		d->poolused += prog.n;
 		d->nlearned++;
-		table_add(s, key, prog.n, hash, first, count);
+		table_add(d, s, key, prog.n, first, count);
 	}
 	*n = count;
 	return d->cand + first;
@@ -707,35 +734,129 @@ solaris_msgid(struct span *m)
 	return true;
 }
 
-/* dispatch_line - run the handlers of ll's program */
-bool
-dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
+/* the message the handlers see: a Solaris message id skipped */
+static const struct logline *
+handler_line(const struct logline *ll, struct logline *sol)
 {
-	const uint16_t *cv;
+	if (ll->msg.n > 4 && ll->msg.p[0] == '[') {
+		*sol = *ll;
+		if (solaris_msgid(&sol->msg))
+			return sol;
+	}
+	return ll;
+}
+
+/* select_slow - dispatch_select for a table to build or a name to learn */
+static __attribute__((noinline)) bool
+select_slow(struct dispatch *d, struct span prog, uint16_t *scratch,
+    struct dispatch_sel *sel)
+{
 	size_t cn;
-	struct logline sol;
 
 	if (d->dirty)
 		dispatch_build(d);
-	if (d->hint && d->hint->klen == ll->prog.n &&
-	    key_eq(d->hint->key, ll->prog.p, ll->prog.n)) {
-		cv = d->cand + d->hint->first;
-		cn = d->hint->count;
-	} else {
-		cv = lookup(d, ll->prog, &cn);
-	}
-	if (cn == 0)
-		return false;
-	if (ll->msg.n > 4 && ll->msg.p[0] == '[') {
-		sol = *ll;
-		if (solaris_msgid(&sol.msg))
-			ll = &sol;
-	}
-	for (size_t i = 0; i < cn; i++) {
-		struct handler *h = &d->hv[cv[i]];
+	sel->cv = lookup(d, prog, scratch, &cn, &sel->stable);
+	sel->cn = (uint32_t)cn;
+	return cn > 0;
+}
 
-		if (h->rc && h->rc->skim && !h->rc->skim(ll->msg))
-			continue;
+/* probe_select - dispatch_select; every line comes here, so the probe for a
+ * known name is kept small enough to be inlined, and anything else goes
+ * the long way (and is remembered) */
+static inline bool
+probe_select(struct dispatch *d, struct span prog, uint16_t *scratch,
+    struct dispatch_sel *sel)
+{
+	struct name_words w = name_words(prog.p, prog.n);
+	uint32_t hash = name_hash(d->seed, prog.p, prog.n, w);
+
+	for (size_t i = hash & d->mask; !d->dirty; i = (i + 1) & d->mask) {
+		const struct slot *s = &d->tab[i];
+		if (s->key == NULL)
+			break;
+		if (slot_is(s, prog, w, hash)) {
+			sel->cv = d->cand + s->first;
+			sel->cn = s->count;
+			sel->stable = true;
+			return s->count > 0;
+		}
+	}
+	return select_slow(d, prog, scratch, sel);
+}
+
+bool
+dispatch_select(struct dispatch *d, struct span prog, uint16_t *scratch,
+    struct dispatch_sel *sel)
+{
+	return probe_select(d, prog, scratch, sel);
+}
+
+/* skim - dispatch_skim */
+static inline bool
+skim(const struct dispatch *d, const struct dispatch_sel *sel,
+    const struct logline *ll)
+{
+	struct logline sol;
+
+	ll = handler_line(ll, &sol);
+	for (uint32_t i = 0; i < sel->cn; i++) {
+		const struct recog *rc = d->hv[sel->cv[i]].rc;
+		if (rc == NULL || rc->skim == NULL || rc->skim(ll->msg))
+			return true;
+	}
+	return false;
+}
+
+bool
+dispatch_skim(const struct dispatch *d, const struct dispatch_sel *sel,
+    const struct logline *ll)
+{
+	return skim(d, sel, ll);
+}
+
+bool
+dispatch_take(struct dispatch *d, struct logline *ll, uint16_t *scratch,
+    struct dispatch_sel *sel, bool *bad)
+{
+	*bad = false;
+	if (!probe_select(d, ll->prog, scratch, sel))
+		return false;
+	if (!header_finish(ll)) {
+		*bad = true;
+		return false;
+	}
+	return skim(d, sel, ll);
+}
+
+bool
+dispatch_resolve(const struct dispatch *d, struct span prog, uint16_t *scratch,
+    struct dispatch_sel *sel)
+{
+	char buf[DISPATCH_KEYMAX];
+	struct span k = dispatch_prog_key(prog, buf, sizeof(buf));
+
+	sel->cv = scratch;
+	sel->cn = k.p ? (uint32_t)candidates(d, k, false, scratch) : 0;
+	sel->stable = false;
+	return sel->cn > 0;
+}
+
+size_t
+dispatch_handlers(const struct dispatch *d)
+{
+	return d->hn ? d->hn : 1;
+}
+
+bool
+dispatch_match(struct dispatch *d, const struct dispatch_sel *sel,
+    const struct logline *ll, struct event *ev)
+{
+	struct logline sol;
+
+	ll = handler_line(ll, &sol);
+	for (uint32_t i = 0; i < sel->cn; i++) {
+		struct handler *h = &d->hv[sel->cv[i]];
+
 		memset(ev, 0, sizeof(*ev));
 		if (h->rc ? h->rc->match(h->state, ll, ev)
 			  : custom_match(h->cu, ll, ev)) {
@@ -747,28 +868,12 @@ dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
 }
 
 bool
-dispatch_wants(struct dispatch *d, struct span prog)
+dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev)
 {
-	size_t cn;
+	struct dispatch_sel sel;
 
-	if (d->dirty)
-		dispatch_build(d);
-	/* every line comes here: the probe for a known name is written out
-	 * so that it compiles to a handful of instructions; anything else
-	 * goes the long way (and is remembered) */
-	uint32_t hash = name_hash(d->seed, prog.p, prog.n);
-	for (size_t i = hash & d->mask;; i = (i + 1) & d->mask) {
-		const struct slot *s = &d->tab[i];
-		if (s->key == NULL)
-			break;
-		if (s->hash == hash && s->klen == prog.n &&
-		    key_eq(s->key, prog.p, prog.n)) {
-			d->hint = s;
-			return s->count > 0;
-		}
-	}
-	lookup(d, prog, &cn);
-	return cn > 0;
+	return probe_select(d, ll->prog, d->scratch, &sel) &&
+	    skim(d, &sel, ll) && dispatch_match(d, &sel, ll, ev);
 }
 
 /* dispatch_free - release a dispatcher and its recogniser states */

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../lib/sbuf.h"
 #include "../policy/event.h"
@@ -51,18 +52,70 @@ void dispatch_configure(struct dispatch *d, const struct recog_conf *conf);
 bool dispatch_add_custom(struct dispatch *d, const char *spec, char **err);
 
 /*
- * dispatch_line - run the recognisers registered for ll->prog; true
- * with *ev filled in (ev->recog is the recogniser's name, "custom" for a
- * custom pattern; ev->time is NOT set - the caller does that).  Spans in
- * *ev point into ll's line.  On false, *ev holds nothing of use.  Does
- * not allocate.
+ * dispatch_sel - the handlers that read one program's lines, found once
+ * per line by dispatch_select and used by dispatch_skim and
+ * dispatch_match.  cv points into the dispatcher (stable: valid while it
+ * lives and its registrations do not change) or, for a program name
+ * beyond the ones it remembers, into the caller's scratch.
  */
+struct dispatch_sel {
+	const uint16_t *cv;
+	uint32_t cn;
+	bool stable;
+};
+
+/*
+ * dispatch_select - the handlers for program prog into *sel; false when
+ * nobody reads it (most lines of a mail log stop here).  scratch has
+ * room for dispatch_handlers(d) entries.  Remembers names it has not
+ * seen (bounded), so it changes the dispatcher: one thread at a time.
+ */
+bool dispatch_select(struct dispatch *d, struct span prog, uint16_t *scratch,
+    struct dispatch_sel *sel);
+
+/*
+ * dispatch_resolve - the same answer, always into scratch, without
+ * reading or changing what dispatch_select remembers: for a thread that
+ * runs dispatch_match while another runs dispatch_select (an unstable
+ * selection is resolved again this way).
+ */
+bool dispatch_resolve(const struct dispatch *d, struct span prog,
+    uint16_t *scratch, struct dispatch_sel *sel);
+
+/* dispatch_handlers - the scratch size (in entries) the above need */
+size_t dispatch_handlers(const struct dispatch *d);
+
+/*
+ * dispatch_skim - a cheap look at ll's message alone: false when no
+ * handler of sel can take the line (see recog.h: skim).  Reads only the
+ * line and the recognisers' code, not their state.
+ */
+bool dispatch_skim(const struct dispatch *d, const struct dispatch_sel *sel,
+    const struct logline *ll);
+
+/*
+ * dispatch_take - the question asked of every line once its program
+ * name is known (header_program): does some recogniser want it?  For a
+ * program someone reads, the rest of the header is split (header_finish;
+ * false with *bad when it is malformed) and the handlers skim the
+ * message.  dispatch_select + header_finish + dispatch_skim in one call,
+ * so that the table probe is inlined.
+ */
+bool dispatch_take(struct dispatch *d, struct logline *ll, uint16_t *scratch,
+    struct dispatch_sel *sel, bool *bad);
+
+/*
+ * dispatch_match - run the handlers of sel on ll; true with *ev filled in
+ * (ev->recog is the recogniser's name, "custom" for a custom pattern;
+ * ev->time is NOT set - the caller does that).  Spans in *ev point into
+ * ll's line.  On false, *ev holds nothing of use.  Does not allocate.
+ */
+bool dispatch_match(struct dispatch *d, const struct dispatch_sel *sel,
+    const struct logline *ll, struct event *ev);
+
+/* dispatch_line - select, skim and match in one call (tests) */
 bool
 dispatch_line(struct dispatch *d, const struct logline *ll, struct event *ev);
-
-/* dispatch_wants - some recogniser reads this program's lines: the
- * cheap question asked of every line before its header is split */
-bool dispatch_wants(struct dispatch *d, struct span prog);
 
 void dispatch_free(struct dispatch *d);
 

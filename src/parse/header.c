@@ -32,6 +32,16 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+#ifdef __SSE2__
+/* movemask32 - the byte masks of two 16-byte compares as 32 bits */
+static inline uint32_t
+movemask32(__m128i lo, __m128i hi)
+{
+	return (uint32_t)_mm_movemask_epi8(lo) |
+	    (uint32_t)_mm_movemask_epi8(hi) << 16;
+}
+#endif
+
 /* bytes that can end a program token */
 static const unsigned char prog_stop[256] = {[' '] = 1, ['['] = 1, [':'] = 1};
 
@@ -149,6 +159,41 @@ header_program(struct logline *ll, const char *p, size_t n)
 		ll->tskind = TS_NONE;
 		return false;
 	}
+#ifdef __SSE2__
+	/* the usual line, "host prog[": host and program end within the
+	 * next 32 bytes; one look at them finds both */
+	if (end - q > 32) {
+		const __m128i sp = _mm_set1_epi8(' '), br = _mm_set1_epi8('['),
+			      co = _mm_set1_epi8(':');
+		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)q);
+		__m128i v1 =
+		    _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
+		uint32_t blank =
+		    movemask32(_mm_cmpeq_epi8(v0, sp), _mm_cmpeq_epi8(v1, sp));
+		uint32_t stop = blank |
+		    movemask32(_mm_or_si128(_mm_cmpeq_epi8(v0, br),
+				   _mm_cmpeq_epi8(v0, co)),
+			_mm_or_si128(
+			    _mm_cmpeq_epi8(v1, br), _mm_cmpeq_epi8(v1, co)));
+		if (blank != 0) {
+			k = (size_t)__builtin_ctz(blank);
+			/* the first stop after the host's blank; a colon
+			 * that is not followed by a blank, a host ending in
+			 * ':' (Dovecot's own log): the long way */
+			uint32_t after = k < 31 ? stop & ~((2u << k) - 1) : 0;
+			if (k > 0 && q[k - 1] != ':' && after != 0) {
+				size_t e = (size_t)__builtin_ctz(after);
+				if (e > k + 1 && q[e] != ' ' &&
+				    (q[e] != ':' || q[e + 1] == ' ')) {
+					ll->host = (struct span){q, k};
+					ll->prog =
+					    (struct span){q + k + 1, e - k - 1};
+					return true;
+				}
+			}
+		}
+	}
+#endif
 	/* first token: the host, or the program in Dovecot's own log */
 	k = scan_blank(q, 0, (size_t)(end - q));
 	if (k == 0 || q + k == end)
@@ -170,6 +215,31 @@ header_finish(struct logline *ll)
 {
 	const char *end = ll->line.p + ll->line.n;
 	const char *q = ll->prog.p + ll->prog.n;
+
+#ifdef __SSE2__
+	/* the usual "[pid]: ", all in the next 16 bytes: one look */
+	if (*q == '[' && end - q >= 16) {
+		const __m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)q);
+		const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+		uint32_t digit = (uint32_t)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+		uint32_t close = (uint32_t)_mm_movemask_epi8(
+				     _mm_cmpeq_epi8(v, _mm_set1_epi8(']'))) &
+		    ~1u;
+		if (close != 0) {
+			size_t c = (size_t)__builtin_ctz(close);
+			uint32_t in = ((1u << c) - 1) & ~1u;
+			if (c <= 13 && (digit & in) == in && q[c + 1] == ':' &&
+			    q[c + 2] == ' ') {
+				ll->pid = (struct span){q + 1, c - 1};
+				ll->msg = (struct span){
+				    q + c + 3, (size_t)(end - q) - c - 3};
+				return true;
+			}
+		}
+	}
+#endif
 
 	if (*q == '[') {
 		const char *d = ++q;

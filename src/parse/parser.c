@@ -14,8 +14,10 @@
  *	Rate-limited warnings for lines without a header, with an
  *	unreadable time, or over the length limit.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "../lib/mem.h"
 #include "parser.h"
 
 void
@@ -23,11 +25,27 @@ parser_init(struct parser *pr, struct dispatch *d, int64_t ref)
 {
 	memset(pr, 0, sizeof(*pr));
 	pr->dispatch = d;
+	pr->scratch = xcalloc(dispatch_handlers(d), sizeof(*pr->scratch));
 	tsctx_init(&pr->ts, ref);
 	pr->rl_header =
 	    (struct msg_rate)MSG_RATE_INIT("unparsable-line", 5, 3600);
 	pr->rl_time = (struct msg_rate)MSG_RATE_INIT("bad-time", 5, 3600);
 	pr->rl_long = (struct msg_rate)MSG_RATE_INIT("long-line", 5, 3600);
+}
+
+void
+parser_free(struct parser *pr)
+{
+	free(pr->scratch);
+	pr->scratch = NULL;
+}
+
+void
+parser_set_dispatch(struct parser *pr, struct dispatch *d)
+{
+	free(pr->scratch);
+	pr->dispatch = d;
+	pr->scratch = xcalloc(dispatch_handlers(d), sizeof(*pr->scratch));
 }
 
 void
@@ -49,17 +67,61 @@ count_recog(struct parser_stats *st, const char *name)
 	}
 }
 
-/* unparsable - count and report a line without a log header */
-static bool
-unparsable(struct parser *pr, const char *p, size_t n, const char *where,
-    uint64_t lineno, struct logline *ll)
+void
+parser_reject(struct parser *pr, const char *p, size_t n, const char *where,
+    uint64_t lineno)
 {
+	if (p == NULL) {
+		pr->st.oversized++;
+		msg_warn_rate(&pr->rl_long,
+		    "%s line %llu: line of %zu bytes or more skipped (too "
+		    "long)",
+		    where, (unsigned long long)lineno, n);
+		return;
+	}
 	pr->st.unparsable++;
 	msg_warn_rate(&pr->rl_header,
 	    "%s line %llu: not a log line with a known header: \"%s\"", where,
 	    (unsigned long long)lineno, esc((struct span){p, n < 80 ? n : 80}));
-	ll->line.p = NULL;
-	return false;
+}
+
+enum parser_scan
+parser_scan(struct dispatch *d, const char *p, size_t n, uint16_t *scratch,
+    struct logline *ll, struct dispatch_sel *sel)
+{
+	bool bad;
+
+	if (!header_program(ll, p, n))
+		return PARSER_NO_HEADER;
+	/* the common cases: a program no recogniser reads; a line of no
+	 * interest to its program's recognisers (Postfix's "connect from") */
+	if (dispatch_take(d, ll, scratch, sel, &bad))
+		return PARSER_CANDIDATE;
+	return bad ? PARSER_NO_HEADER : PARSER_SKIP;
+}
+
+bool
+parser_event(struct parser *pr, const struct logline *ll,
+    const struct dispatch_sel *sel, const char *where, uint64_t lineno,
+    struct event *ev)
+{
+	struct logline timed;
+
+	if (!dispatch_match(pr->dispatch, sel, ll, ev))
+		return false;
+	timed = *ll;
+	if (!header_time(&pr->ts, &timed)) {
+		pr->st.badtime++;
+		msg_warn_rate(&pr->rl_time,
+		    "%s line %llu: unreadable time \"%s\"; line skipped", where,
+		    (unsigned long long)lineno, esc(ll->ts));
+		return false;
+	}
+	ev->time = timed.time;
+	if ((unsigned)ev->kind < EVENT__COUNT)
+		pr->st.events[ev->kind]++;
+	count_recog(&pr->st, ev->recog);
+	return true;
 }
 
 bool
@@ -68,43 +130,37 @@ parser_line(struct parser *pr, const char *p, size_t n,
     struct event *ev, struct logline *ll)
 {
 	struct logline local;
+	struct dispatch_sel sel;
 
 	if (ll == NULL)
 		ll = &local;
 	pr->st.lines++;
 	if (p == NULL) {
-		pr->st.oversized++;
 		memset(ll, 0, sizeof(*ll));
-		msg_warn_rate(&pr->rl_long,
-		    "%s line %llu: line of %zu bytes or more skipped (too "
-		    "long)",
-		    where, (unsigned long long)lineno, n);
+		parser_reject(pr, NULL, n, where, lineno);
 		return false;
 	}
 	if (pre != NULL) {
 		*ll = *pre;
-	} else if (!header_program(ll, p, n)) {
-		return unparsable(pr, p, n, where, lineno, ll);
-	} else if (!dispatch_wants(pr->dispatch, ll->prog)) {
-		/* the common case: a program no recogniser reads */
-		return false;
-	} else if (!header_finish(ll)) {
-		return unparsable(pr, p, n, where, lineno, ll);
+		if (!dispatch_select(pr->dispatch, ll->prog, pr->scratch, &sel))
+			return false;
+	} else {
+		switch (
+		    parser_scan(pr->dispatch, p, n, pr->scratch, ll, &sel)) {
+		case PARSER_NO_HEADER:
+			ll->line.p = NULL;
+			parser_reject(pr, p, n, where, lineno);
+			return false;
+		case PARSER_SKIP:
+			return false;
+		case PARSER_CANDIDATE:
+			break;
+		}
 	}
-	/* dispatch_line zeroes *ev for the lines it looks at */
-	if (!dispatch_line(pr->dispatch, ll, ev))
+	if (!parser_event(pr, ll, &sel, where, lineno, ev))
 		return false;
-	if (!header_time(&pr->ts, ll)) {
-		pr->st.badtime++;
-		msg_warn_rate(&pr->rl_time,
-		    "%s line %llu: unreadable time \"%s\"; line skipped", where,
-		    (unsigned long long)lineno, esc(ll->ts));
-		return false;
-	}
-	ev->time = ll->time;
-	if ((unsigned)ev->kind < EVENT__COUNT)
-		pr->st.events[ev->kind]++;
-	count_recog(&pr->st, ev->recog);
+	ll->time = ev->time;
+	ll->has_time = true;
 	return true;
 }
 

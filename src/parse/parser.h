@@ -31,6 +31,7 @@ struct parser_stats {
 
 struct parser {
 	struct dispatch *dispatch; /* not owned */
+	uint16_t *scratch; /* for dispatch_select */
 	struct tsctx ts;
 	struct parser_stats st;
 	struct msg_rate rl_header, rl_time, rl_long;
@@ -38,6 +39,10 @@ struct parser {
 
 /* parser_init - ref: reference time for year inference (see header.h) */
 void parser_init(struct parser *pr, struct dispatch *d, int64_t ref);
+void parser_free(struct parser *pr);
+
+/* parser_set_dispatch - use dispatcher d from now on (a reload) */
+void parser_set_dispatch(struct parser *pr, struct dispatch *d);
 
 /* parser_set_ref - move the reference time (live: now; replay: mtime) */
 void parser_set_ref(struct parser *pr, int64_t ref);
@@ -52,6 +57,34 @@ void parser_set_ref(struct parser *pr, int64_t ref);
 bool parser_line(struct parser *pr, const char *p, size_t n,
     const struct logline *pre, const char *where, uint64_t lineno,
     struct event *ev, struct logline *ll);
+
+/*
+ * The two halves of parser_line, for a replay that runs the first in one
+ * thread ahead of the second in another:
+ *
+ * parser_scan - the cheap half, for every line: the header up to the
+ * program name, its handlers, the rest of the header, the handlers'
+ * skim.  Touches only the dispatcher's remembered names (see
+ * dispatch_select) and what it is given; no stats, no warnings.
+ */
+enum parser_scan {
+	PARSER_SKIP, /* no recogniser reads it */
+	PARSER_NO_HEADER, /* not a log line: parser_reject it */
+	PARSER_CANDIDATE, /* parser_event it */
+};
+enum parser_scan parser_scan(struct dispatch *d, const char *p, size_t n,
+    uint16_t *scratch, struct logline *ll, struct dispatch_sel *sel);
+
+/* parser_event - the other half, for a PARSER_CANDIDATE: the recognisers,
+ * then the time of an event.  Counts events (not lines). */
+bool parser_event(struct parser *pr, const struct logline *ll,
+    const struct dispatch_sel *sel, const char *where, uint64_t lineno,
+    struct event *ev);
+
+/* parser_reject - count and warn about a line without a header, or (p
+ * NULL) one over the length limit */
+void parser_reject(struct parser *pr, const char *p, size_t n,
+    const char *where, uint64_t lineno);
 
 /* parser_line_time - the time of a line (for the last line of a replay) */
 bool parser_line_time(struct parser *pr, const char *p, size_t n, int64_t *t);

@@ -55,10 +55,12 @@ struct recog {
 	bool (*match)(void *state, const struct logline *ll, struct event *ev);
 	/*
 	 * skim - optional: a cheap look at the message alone; false when
-	 * match would certainly return false.  The dispatcher asks it
-	 * before it zeroes the event and calls match, which for a busy
-	 * program whose lines mostly do not matter (postfix/smtpd) is
-	 * most of the cost.
+	 * match would certainly return false (so match must not rely on
+	 * it having been asked).  The dispatcher asks it once per line,
+	 * before the line goes on to match: for a busy program whose
+	 * lines mostly do not matter (postfix/smtpd) that is most of the
+	 * cost, and a replay asks it in its scanning thread.  Pure: it
+	 * reads only msg.
 	 */
 	bool (*skim)(struct span msg);
 	void *(*state_new)(void);

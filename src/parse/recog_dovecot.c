@@ -251,6 +251,24 @@ dovecot_failure(struct span *m, struct span *why)
 	return true;
 }
 
+/*
+ * dovecot_skim - drop, on the first bytes, what cannot be a login or a
+ * failure: in syslog form every message of another Dovecot process
+ * ("imap(user): ...", "auth: ..."), most of a busy Dovecot's lines.
+ * Own-log lines (the program is the login process) start with the
+ * event's own word, 'L', 'D' or 'A'.
+ */
+static bool
+dovecot_skim(struct span m)
+{
+	ru_prefix(&m, "Info: ");
+	if (m.n == 0)
+		return false;
+	if (m.p[0] == 'L' || m.p[0] == 'D' || m.p[0] == 'A')
+		return true;
+	return ru_prefix(&m, "pop3-login: ") || ru_prefix(&m, "imap-login: ");
+}
+
 /* dovecot_match - see the file header */
 static bool
 dovecot_match(void *state, const struct logline *ll, struct event *ev)
@@ -312,5 +330,6 @@ const struct recog recog_dovecot = {
 	    "(syslog, journal and own log file)",
     .progs = dovecot_progs,
     .match = dovecot_match,
+    .skim = dovecot_skim,
     .login = true,
 };
