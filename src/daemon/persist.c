@@ -137,9 +137,11 @@ write_bl(struct store *st, const struct bl_rec *rec)
 	store_bl_put(st, &r);
 }
 
+/* write_fish - ip's pairs as they are now; `added': the file holds none
+ * of them (a full rewrite) */
 static void
-write_fish(
-    struct store *st, const struct ipaddr *ip, const struct fish_rec *rec)
+write_fish(struct store *st, const struct ipaddr *ip,
+    const struct fish_rec *rec, bool added)
 {
 	struct store_fish_row rows[FISH_MAX_PAIRS];
 	uint32_t n = rec ? rec->npairs : 0;
@@ -148,7 +150,10 @@ write_fish(
 		rows[i] = (struct store_fish_row){rec->pairs[i].rcpt,
 		    rec->pairs[i].sender, rec->pairs[i].first,
 		    rec->pairs[i].last, rec->pairs[i].hits};
-	store_fish_set(st, ip, rows, n);
+	if (added)
+		store_fish_add(st, ip, rows, n);
+	else
+		store_fish_set(st, ip, rows, n);
 }
 
 static void
@@ -176,7 +181,7 @@ persist_flush(struct persist *ps, struct store *st, const struct policy *pol)
 	}
 	for (size_t c = 0;
 	     (d = iptab_next(&ps->dirty[PERSIST_FISH], &c)) != NULL;)
-		write_fish(st, &d->ip, fish_get(&pol->fish, &d->ip));
+		write_fish(st, &d->ip, fish_get(&pol->fish, &d->ip), false);
 	for (size_t c = 0;
 	     (d = iptab_next(&ps->dirty[PERSIST_AUTH], &c)) != NULL;)
 		write_auth(st, &d->ip, af_get(&pol->af, &d->ip));
@@ -187,22 +192,28 @@ persist_flush(struct persist *ps, struct store *st, const struct policy *pol)
 void
 persist_all(struct persist *ps, struct store *st, const struct policy *pol)
 {
-	struct relay_ip *rr;
-	struct bl_rec *br;
-	struct fish_rec *fr;
 	struct af_rec *ar;
+	size_t n;
 
+	/* in IP order, which is the files' key order: each insert goes to
+	 * the end of its table rather than anywhere in it */
 	msg_debug("rewriting the whole state to %s", store_path(st));
 	store_clear_all(st);
-	for (size_t c = 0; (rr = iptab_next(&pol->relay.tab, &c)) != NULL;)
-		for (uint32_t i = 0; i < rr->nusers; i++)
-			store_relay_put(st, &rr->ip, rr->users[i].name,
-			    rr->users[i].first, rr->users[i].last,
-			    rr->users[i].count);
-	for (size_t c = 0; (br = iptab_next(&pol->bl.tab, &c)) != NULL;)
-		write_bl(st, br);
-	for (size_t c = 0; (fr = iptab_next(&pol->fish.tab, &c)) != NULL;)
-		write_fish(st, &fr->ip, fr);
+	const struct relay_ip **rv = relay_sorted(&pol->relay, &n);
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t u = 0; u < rv[i]->nusers; u++)
+			store_relay_put(st, &rv[i]->ip, rv[i]->users[u].name,
+			    rv[i]->users[u].first, rv[i]->users[u].last,
+			    rv[i]->users[u].count);
+	free((void *)rv);
+	struct bl_rec **bv = bl_sorted(&pol->bl, &n);
+	for (size_t i = 0; i < n; i++)
+		write_bl(st, bv[i]);
+	free(bv);
+	struct fish_rec **fv = fish_sorted(&pol->fish, &n);
+	for (size_t i = 0; i < n; i++)
+		write_fish(st, &fv[i]->ip, fv[i], true);
+	free(fv);
 	for (size_t c = 0; (ar = iptab_next(&pol->af.tab, &c)) != NULL;)
 		write_auth(st, &ar->ip, ar);
 	for (int t = 0; t < PERSIST__COUNT; t++)

@@ -603,6 +603,15 @@ store_fish_set(struct store *st, const struct ipaddr *ip,
 		return;
 	bind_ip(st->fish_drop, 1, ip);
 	step(st, st->fish_drop);
+	store_fish_add(st, ip, rows, n);
+}
+
+void
+store_fish_add(struct store *st, const struct ipaddr *ip,
+    const struct store_fish_row *rows, size_t n)
+{
+	if (!begin(st))
+		return;
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_stmt *s = st->fish_put;
 		bind_ip(s, 1, ip);

@@ -78,6 +78,11 @@ struct store_fish_row {
 /* store_fish_set - replace all of ip's pairs (n == 0: drop them) */
 void store_fish_set(struct store *st, const struct ipaddr *ip,
     const struct store_fish_row *rows, size_t n);
+
+/* store_fish_add - add ip's pairs, which the file does not hold (after
+ * store_clear_all) */
+void store_fish_add(struct store *st, const struct ipaddr *ip,
+    const struct store_fish_row *rows, size_t n);
 typedef void store_fish_fn(
     void *arg, const struct ipaddr *ip, const struct store_fish_row *row);
 int store_fish_load(struct store *st, store_fish_fn *fn, void *arg);
