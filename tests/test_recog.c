@@ -649,72 +649,12 @@ static const struct rcase cases[] = {
 	NULL, false},
 };
 
-/* feed - split one line and run the recogniser; the formatted event
- * into out ("" when none) and the address into *ip */
-static bool
-feed(const struct recog *rc, void *state, const char *line, size_t n,
-    struct sbuf *out, struct ipaddr *ip)
-{
-	struct logline ll;
-	struct event ev;
-
-	sbuf_reset(out);
-	sbuf_adds(out, "");
-	memset(&ev, 0, sizeof(ev));
-	if (!header_split(&ll, line, n) || !rc->match(state, &ll, &ev))
-		return false;
-	ev.recog = rc->name;
-	T_OK(ev.kind == EVENT_LOGIN || ev.kind == EVENT_LOGIN_FAIL);
-	/* a skim never drops a line the recogniser takes */
-	T_OK(rc->skim == NULL || rc->skim(ll.msg));
-	event_format(&ev, out);
-	*ip = ev.ip;
-	return true;
-}
-
 /* run_case - one table case, then its truncations */
 static void
 run_case(const struct rcase *c)
 {
-	const struct recog *rc = recog_find(c->recog);
-	struct sbuf out = SBUF_INIT;
-	struct ipaddr ip = {0}, ip2;
-	const char *last = NULL;
-	void *state;
-	bool got = false;
-	int nl = 0;
-
-	T_CASE(c->name);
-	T_OK(rc != NULL);
-	if (rc == NULL)
-		return;
-	state = rc->state_new ? rc->state_new() : NULL;
-	for (nl = 0; nl < MAXLINES && c->lines[nl]; nl++) {
-		last = c->lines[nl];
-		got = feed(rc, state, last, strlen(last), &out, &ip);
-	}
-	T_EQ_STR(got ? out.s : NULL, c->want);
-	if (rc->state_free)
-		rc->state_free(state);
-
-	/* every shorter cut of the last line: no event or the same IP */
-	if (c->want && !c->nocut) {
-		for (size_t k = 0; k < strlen(last); k++) {
-			state = rc->state_new ? rc->state_new() : NULL;
-			for (int i = 0; i + 1 < nl; i++)
-				feed(rc, state, c->lines[i],
-				    strlen(c->lines[i]), &out, &ip2);
-			if (feed(rc, state, last, k, &out, &ip2) &&
-			    !ipaddr_equal(&ip, &ip2))
-				t_fail(__FILE__, __LINE__,
-				    "cut at %zu gives %s", k, out.s);
-			t_checks++;
-			if (rc->state_free)
-				rc->state_free(state);
-		}
-	}
-	sbuf_free(&out);
-	T_CASE(NULL);
+	t_recog_case(recog_find(c->recog), c->name, c->lines, MAXLINES, c->want,
+	    c->nocut, EVENT_LOGIN, EVENT_LOGIN_FAIL, NULL);
 }
 
 /* test_builtin_table - names unique, every recogniser has programs */

@@ -6,8 +6,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "lib/ipaddr.h"
 #include "lib/loop.h"
 #include "lib/msg.h"
+#include "lib/sbuf.h"
+#include "parse/header.h"
+#include "parse/recog.h"
+#include "policy/event.h"
 #include "tlib.h"
 
 int t_failures;
@@ -138,4 +143,76 @@ t_run_loop(
 	end = loop_clock_ms() + (uint64_t)grace;
 	while (loop_clock_ms() < end)
 		loop_run_once(loop, 10);
+}
+
+bool
+t_recog_feed(const struct recog *rc, void *state, const char *line, size_t n,
+    int lo, int hi, struct sbuf *out, struct ipaddr *ip)
+{
+	struct logline ll;
+	struct event ev;
+
+	sbuf_reset(out);
+	sbuf_adds(out, "");
+	memset(&ev, 0, sizeof(ev));
+	if (!header_split(&ll, line, n) || !rc->match(state, &ll, &ev))
+		return false;
+	ev.recog = rc->name;
+	T_OK((int)ev.kind >= lo && (int)ev.kind <= hi);
+	/* a skim never drops a line the recogniser takes */
+	T_OK(rc->skim == NULL || rc->skim(ll.msg));
+	event_format(&ev, out);
+	*ip = ev.ip;
+	return true;
+}
+
+void
+t_recog_case(const struct recog *rc, const char *name, const char *const *lines,
+    int max, const char *want, bool nocut, int lo, int hi, const char *decoy)
+{
+	struct sbuf out = SBUF_INIT;
+	struct ipaddr ip = {0}, ip2, bad;
+	const char *last = NULL;
+	void *state;
+	bool got = false;
+	int nl;
+
+	T_CASE(name);
+	T_OK(rc != NULL);
+	if (rc == NULL)
+		return;
+	state = rc->state_new ? rc->state_new() : NULL;
+	for (nl = 0; nl < max && lines[nl]; nl++) {
+		last = lines[nl];
+		got = t_recog_feed(
+		    rc, state, last, strlen(last), lo, hi, &out, &ip);
+	}
+	T_EQ_STR(got ? out.s : NULL, want);
+	if (decoy != NULL) {
+		ipaddr_parse(&bad, decoy, strlen(decoy));
+		T_OK(!got || !ipaddr_equal(&ip, &bad));
+	}
+	if (rc->state_free)
+		rc->state_free(state);
+
+	/* every shorter cut of the last line: no event or the same IP */
+	if (want && !nocut) {
+		for (size_t k = 0; k < strlen(last); k++) {
+			state = rc->state_new ? rc->state_new() : NULL;
+			for (int i = 0; i + 1 < nl; i++)
+				t_recog_feed(rc, state, lines[i],
+				    strlen(lines[i]), lo, hi, &out, &ip2);
+			if (t_recog_feed(
+				rc, state, last, k, lo, hi, &out, &ip2) &&
+			    !ipaddr_equal(&ip, &ip2))
+				t_fail(__FILE__, __LINE__,
+				    "cut at %zu: event for %s: %s", k,
+				    ipaddr_str(&ip2), out.s);
+			t_checks++;
+			if (rc->state_free)
+				rc->state_free(state);
+		}
+	}
+	sbuf_free(&out);
+	T_CASE(NULL);
 }

@@ -85,4 +85,29 @@ void t_run_loop(
 /* t_write_file - create/replace a file with the given content */
 void t_write_file(const char *path, const char *content);
 
+struct recog;
+struct sbuf;
+struct ipaddr;
+
+/*
+ * t_recog_feed - split one line (n bytes) and run recogniser rc on it
+ * (state: what its state_new gave, or NULL); true with the event
+ * (event_format text) in out and its address in *ip.  Checks that the
+ * event's kind is within [lo, hi] and that rc's skim, if it has one, lets
+ * the line through.
+ */
+bool t_recog_feed(const struct recog *rc, void *state, const char *line,
+    size_t n, int lo, int hi, struct sbuf *out, struct ipaddr *ip);
+
+/*
+ * t_recog_case - one table case for recogniser rc: lines (at most max,
+ * NULL-terminated before that) fed in a fresh state, where the last
+ * line's event must be want (NULL: none) and must not be for the address
+ * decoy (NULL: no decoy); then, unless nocut, every shorter cut of the
+ * last line gives no event or one for the same address.
+ */
+void
+t_recog_case(const struct recog *rc, const char *name, const char *const *lines,
+    int max, const char *want, bool nocut, int lo, int hi, const char *decoy);
+
 #endif
