@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,75 +18,31 @@
 #include "source/source.h"
 #include "tlib.h"
 
-struct got {
-	char **lines;
-	size_t n, cap;
-	int eofs;
-};
-
-static void
-got_reset(struct got *g)
-{
-	for (size_t i = 0; i < g->n; i++)
-		free(g->lines[i]);
-	g->n = 0;
-}
-
+/* on_line - collect what the source delivers */
 static void
 on_line(void *arg, struct source *src, const char *p, size_t n,
     const struct logline *pre)
 {
-	struct got *g = arg;
-
 	(void)src;
 	(void)pre;
-	if (g->n == g->cap) {
-		g->cap = g->cap ? 2 * g->cap : 64;
-		g->lines = xreallocarray(g->lines, g->cap, sizeof(char *));
-	}
-	g->lines[g->n++] = p ? xstrndup(p, n) : xstrdup("<LONG>");
+	t_lines_add(arg, p, n);
 }
 
 static void
 on_eof(void *arg, struct source *src)
 {
-	struct got *g = arg;
+	struct t_lines *g = arg;
 
 	(void)src;
 	g->eofs++;
 }
 
-static void
-expect(struct got *g, const char *const *want, size_t nwant)
-{
-	T_EQ_INT(g->n, nwant);
-	for (size_t i = 0; i < nwant && i < g->n; i++)
-		T_EQ_STR(g->lines[i], want[i]);
-	got_reset(g);
-}
-
-#define EXPECT(g, ...)                                                         \
-	do {                                                                   \
-		static const char *const w_[] = {__VA_ARGS__};                 \
-		expect((g), w_, sizeof(w_) / sizeof(w_[0]));                   \
-	} while (0)
-
 /* run - turn the loop until `want' lines arrived (want 0: for ms), then
  * a little longer so that extra lines would show */
 static void
-run(struct loop *loop, struct got *g, size_t want, int ms)
+run(struct loop *loop, struct t_lines *g, size_t want, int ms)
 {
 	t_run_loop(loop, &g->n, want, ms, 30);
-}
-
-static double
-cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static void
@@ -115,7 +70,7 @@ writer(const char *path)
 }
 
 static struct source *
-new_source(const char *spec, struct got *g)
+new_source(const char *spec, struct t_lines *g)
 {
 	struct source_opts o = {.poll_ms = 100};
 	char *err = NULL;
@@ -133,7 +88,7 @@ static void
 test_fifo(struct loop *loop)
 {
 	char path[4200], spec[4300];
-	struct got g = {0};
+	struct t_lines g = {0};
 	struct source_stats st;
 	struct source *src;
 	struct stat sb;
@@ -151,9 +106,9 @@ test_fifo(struct loop *loop)
 	T_EQ_INT(sb.st_mode & 07777, 0600);
 
 	/* nobody has written yet: no spinning, and a drain reads nothing */
-	cpu = cpu_seconds();
+	cpu = t_cpu_seconds();
 	run(loop, &g, 0, 500);
-	T_OK(cpu_seconds() - cpu < 0.05);
+	T_OK(t_cpu_seconds() - cpu < 0.05);
 	source_drain(src);
 	source_get_stats(src, &st);
 	T_EQ_INT(st.reopens, 0);
@@ -164,21 +119,21 @@ test_fifo(struct loop *loop)
 	WLIT(w, "w1\nw2\n");
 	close(w);
 	run(loop, &g, 2, 2000);
-	EXPECT(&g, "w1", "w2");
+	T_EXPECT_LINES(&g, "w1", "w2");
 	w = writer(path);
 	WLIT(w, "w3\nw4 without newline");
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "w3");
+	T_EXPECT_LINES(&g, "w3");
 	close(w);
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "w4 without newline");
+	T_EXPECT_LINES(&g, "w4 without newline");
 	source_get_stats(src, &st);
 	T_EQ_INT(st.reopens, 2);
 
 	/* after a writer has come and gone: still no busy loop */
-	cpu = cpu_seconds();
+	cpu = t_cpu_seconds();
 	run(loop, &g, 0, 500);
-	T_OK(cpu_seconds() - cpu < 0.05);
+	T_OK(t_cpu_seconds() - cpu < 0.05);
 	source_get_stats(src, &st);
 	T_EQ_INT(st.reopens, 2);
 	T_EQ_INT(g.n, 0);
@@ -202,11 +157,11 @@ test_fifo(struct loop *loop)
 				inorder = false;
 		}
 		T_OK(inorder);
-		got_reset(&g);
+		t_lines_reset(&g);
 		/* the writer stays: nothing more arrives, nothing spins */
-		cpu = cpu_seconds();
+		cpu = t_cpu_seconds();
 		run(loop, &g, 0, 300);
-		T_OK(cpu_seconds() - cpu < 0.05);
+		T_OK(t_cpu_seconds() - cpu < 0.05);
 		T_EQ_INT(g.n, 0);
 		close(w);
 		free(buf);
@@ -227,7 +182,7 @@ test_fifo(struct loop *loop)
 	WLIT(w, "after hup\n");
 	close(w);
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "after hup");
+	T_EXPECT_LINES(&g, "after hup");
 
 	/* the path turns bad while a writer is on the old FIFO: the reopen
 	 * fails, is retried without spinning and logged once */
@@ -238,10 +193,10 @@ test_fifo(struct loop *loop)
 	WLIT(w, "last before\n");
 	close(w);
 	t_msg_clear();
-	cpu = cpu_seconds();
+	cpu = t_cpu_seconds();
 	run(loop, &g, 0, 400);
-	T_OK(cpu_seconds() - cpu < 0.05);
-	EXPECT(&g, "last before");
+	T_OK(t_cpu_seconds() - cpu < 0.05);
+	T_EXPECT_LINES(&g, "last before");
 	T_EQ_INT(t_msg_count("every user may write"), 1);
 	T_EQ_INT(chmod(path, 0600), 0);
 	run(loop, &g, 0, 250);
@@ -249,10 +204,10 @@ test_fifo(struct loop *loop)
 	WLIT(w, "fixed\n");
 	close(w);
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "fixed");
+	T_EXPECT_LINES(&g, "fixed");
 	source_free(src);
-	got_reset(&g);
-	free(g.lines);
+	t_lines_reset(&g);
+	t_lines_free(&g);
 }
 
 /* test_not_fifo - an existing path that is no FIFO is left alone */
@@ -260,7 +215,7 @@ static void
 test_not_fifo(struct loop *loop)
 {
 	char path[4200], spec[4300], buf[64];
-	struct got g = {0};
+	struct t_lines g = {0};
 	struct source *src;
 	struct stat sb;
 	FILE *f;
@@ -322,31 +277,31 @@ stdin_pipe(struct loop *loop, void *arg)
 {
 	int w = *(int *)arg;
 	int flags = fcntl(0, F_GETFL);
-	struct got g = {0};
+	struct t_lines g = {0};
 	struct source *src = new_source("stdin", &g);
 
 	T_EQ_INT(source_start(src, loop, NULL), 0);
 	T_OK(fcntl(0, F_GETFL) & O_NONBLOCK);
 	WLIT(w, "s1\ns2\ns3 no newline");
 	run(loop, &g, 2, 2000);
-	EXPECT(&g, "s1", "s2");
+	T_EXPECT_LINES(&g, "s1", "s2");
 	T_EQ_INT(g.eofs, 0);
 	close(w);
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "s3 no newline");
+	T_EXPECT_LINES(&g, "s3 no newline");
 	T_EQ_INT(g.eofs, 1);
 	run(loop, &g, 0, 50);
 	T_EQ_INT(g.eofs, 1);
 	source_free(src);
 	T_EQ_INT(fcntl(0, F_GETFL), flags); /* flags given back */
-	free(g.lines);
+	t_lines_free(&g);
 }
 
 /* stdin_file - a regular file: read without epoll, then eof */
 static void
 stdin_file(struct loop *loop, void *arg)
 {
-	struct got g = {0};
+	struct t_lines g = {0};
 	struct source *src = new_source("stdin", &g);
 	size_t want = *(size_t *)arg;
 
@@ -361,9 +316,9 @@ stdin_file(struct loop *loop, void *arg)
 		T_EQ_STR(g.lines[0], "f1");
 		T_EQ_STR(g.lines[1], "f2");
 	}
-	got_reset(&g);
+	t_lines_reset(&g);
 	source_free(src);
-	free(g.lines);
+	t_lines_free(&g);
 }
 
 static void
@@ -390,29 +345,17 @@ test_stdin(struct loop *loop)
 	with_stdin(fd, stdin_file, loop, &want);
 }
 
-/* open_fds - how many descriptors are open (to find leaks) */
-static int
-open_fds(void)
-{
-	int n = 0;
-
-	for (int fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			n++;
-	return n;
-}
-
 int
 main(void)
 {
 	struct loop *loop = loop_new();
-	int fds = open_fds();
+	int fds = t_open_fds();
 
 	t_msg_capture();
 	test_fifo(loop);
 	test_not_fifo(loop);
 	test_stdin(loop);
-	T_EQ_INT(open_fds(), fds); /* nothing leaked */
+	T_EQ_INT(t_open_fds(), fds); /* nothing leaked */
 	loop_free(loop);
 	return t_done();
 }

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,70 +22,20 @@
 
 #define POLL_MS 100
 
-/* what a source delivered: lines (escaped), "<LONG>" for skipped ones */
-struct got {
-	char *lines[256];
-	size_t n;
-};
-
-static void
-got_reset(struct got *g)
-{
-	for (size_t i = 0; i < g->n; i++)
-		free(g->lines[i]);
-	g->n = 0;
-}
-
+/* on_line - collect what the source delivers */
 static void
 on_line(void *arg, struct source *src, const char *p, size_t n,
     const struct logline *pre)
 {
-	struct got *g = arg;
-	char buf[1024];
-	size_t k = 0;
-
 	(void)src;
 	(void)pre;
-	if (p == NULL) {
-		snprintf(buf, sizeof(buf), "<LONG>");
-	} else {
-		for (size_t i = 0; i < n && k + 5 < sizeof(buf); i++) {
-			unsigned char c = (unsigned char)p[i];
-			if (c >= 32 && c < 127)
-				buf[k++] = (char)c;
-			else
-				k += (size_t)snprintf(buf + k, 5, "\\x%02x", c);
-		}
-		buf[k] = 0;
-	}
-	if (g->n < 256)
-		g->lines[g->n++] = xstrdup(buf);
+	t_lines_add(arg, p, n);
 }
-
-/* expect - the delivered lines are exactly these, then forget them */
-static void
-expect(struct got *g, const char *const *want, size_t nwant)
-{
-	T_EQ_INT(g->n, nwant);
-	for (size_t i = 0; i < nwant && i < g->n; i++)
-		T_EQ_STR(g->lines[i], want[i]);
-	if (g->n != nwant)
-		for (size_t i = 0; i < g->n; i++)
-			fprintf(stderr, "  got[%zu] = %s\n", i, g->lines[i]);
-	got_reset(g);
-}
-
-#define EXPECT(g, ...)                                                         \
-	do {                                                                   \
-		static const char *const w_[] = {__VA_ARGS__};                 \
-		expect((g), w_, sizeof(w_) / sizeof(w_[0]));                   \
-	} while (0)
-#define EXPECT_NONE(g) expect((g), NULL, 0)
 
 /* run - turn the loop until `want' lines arrived (want 0: for ms), then
  * a little longer so that extra lines would show */
 static void
-run(struct loop *loop, struct got *g, size_t want, int ms)
+run(struct loop *loop, struct t_lines *g, size_t want, int ms)
 {
 	t_run_loop(loop, &g->n, want, ms, 50);
 }
@@ -114,16 +63,6 @@ wfd(int fd, const char *s)
 	}
 }
 
-static double
-cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
 static char *
 mkpath(const char *name)
 {
@@ -135,7 +74,7 @@ mkpath(const char *name)
 }
 
 static struct source *
-start(struct loop *loop, const char *path, struct got *g, bool from_start,
+start(struct loop *loop, const char *path, struct t_lines *g, bool from_start,
     const struct source_pos *resume)
 {
 	struct source_opts o = {.poll_ms = POLL_MS, .from_start = from_start};
@@ -158,7 +97,7 @@ static void
 test_append(struct loop *loop)
 {
 	char *path = mkpath("mail.log");
-	struct got g = {0};
+	struct t_lines g = {0};
 	struct source_stats st;
 	struct source *src;
 	double cpu;
@@ -166,19 +105,20 @@ test_append(struct loop *loop)
 	T_CASE("append");
 	t_write_file(path, "old1\nold2\nunfinished");
 	src = start(loop, path, &g, false, NULL);
-	cpu = cpu_seconds();
+	cpu = t_cpu_seconds();
 	run(loop, &g, 0, 300);
-	T_OK(cpu_seconds() - cpu < 0.05); /* idle: no spinning */
-	EXPECT_NONE(&g); /* starts after the last complete line */
+	T_OK(t_cpu_seconds() - cpu < 0.05); /* idle: no spinning */
+	t_lines_expect(&g, NULL, 0); /* starts after the last complete line */
 	APPEND(path, " line\na1\na2\n");
 	run(loop, &g, 3, 2000);
-	EXPECT(&g, "unfinished line", "a1", "a2");
+	T_EXPECT_LINES(&g, "unfinished line", "a1", "a2");
 	APPEND(path, "a3 part");
 	run(loop, &g, 1, 300);
-	EXPECT_NONE(&g); /* no newline yet: the writer is mid-write */
+	t_lines_expect(
+	    &g, NULL, 0); /* no newline yet: the writer is mid-write */
 	APPEND(path, "ial\r\n\na4\n");
 	run(loop, &g, 3, 2000);
-	EXPECT(&g, "a3 partial", "", "a4");
+	T_EXPECT_LINES(&g, "a3 partial", "", "a4");
 	source_get_stats(src, &st);
 	T_EQ_INT(st.lines, 6);
 	T_EQ_INT(st.reopens, 0);
@@ -188,10 +128,11 @@ test_append(struct loop *loop)
 	/* from_start reads what is there */
 	src = start(loop, path, &g, true, NULL);
 	run(loop, &g, 8, 2000);
-	EXPECT(&g, "old1", "old2", "unfinished line", "a1", "a2", "a3 partial",
-	    "", "a4");
+	T_EXPECT_LINES(&g, "old1", "old2", "unfinished line", "a1", "a2",
+	    "a3 partial", "", "a4");
 	source_free(src);
 	free(path);
+	t_lines_free(&g);
 }
 
 /* test_rename - rotation by rename while the writer still writes to the
@@ -201,7 +142,7 @@ static void
 test_rename(struct loop *loop)
 {
 	char *path = mkpath("mail.log"), rot[4200];
-	struct got g = {0};
+	struct t_lines g = {0};
 	struct source_stats st;
 	struct source *src;
 	int w;
@@ -211,7 +152,7 @@ test_rename(struct loop *loop)
 	t_write_file(path, "1\n2\n");
 	src = start(loop, path, &g, true, NULL);
 	run(loop, &g, 2, 2000);
-	EXPECT(&g, "1", "2");
+	T_EXPECT_LINES(&g, "1", "2");
 
 	w = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	wfd(w, "3\n4 part");
@@ -219,7 +160,7 @@ test_rename(struct loop *loop)
 	wfd(w, "ial\n5\n6 unterminated");
 	t_write_file(path, "7\n8\n");
 	run(loop, &g, 6, 3000);
-	EXPECT(&g, "3", "4 partial", "5", "6 unterminated", "7", "8");
+	T_EXPECT_LINES(&g, "3", "4 partial", "5", "6 unterminated", "7", "8");
 	source_get_stats(src, &st);
 	T_EQ_INT(st.reopens, 1);
 	close(w);
@@ -231,17 +172,17 @@ test_rename(struct loop *loop)
 	t_write_file(path, "");
 	wfd(w, "9\n");
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "9");
+	T_EXPECT_LINES(&g, "9");
 	wfd(w, "10\n");
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "10");
+	T_EXPECT_LINES(&g, "10");
 	source_get_stats(src, &st);
 	T_EQ_INT(st.reopens, 1);
 	close(w);
 	/* the writer moved over: the first line in the new file switches */
 	APPEND(path, "11\n");
 	run(loop, &g, 1, 3000);
-	EXPECT(&g, "11");
+	T_EXPECT_LINES(&g, "11");
 	source_get_stats(src, &st);
 	T_EQ_INT(st.reopens, 2);
 
@@ -256,16 +197,17 @@ test_rename(struct loop *loop)
 	T_EQ_INT(st.reopens, 3);
 	APPEND(path, "12\n");
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "12");
+	T_EXPECT_LINES(&g, "12");
 
 	/* deleted (not renamed), then created again */
 	T_EQ_INT(unlink(path), 0);
 	run(loop, &g, 0, 100);
 	APPEND(path, "13\n");
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "13");
+	T_EXPECT_LINES(&g, "13");
 	source_free(src);
 	free(path);
+	t_lines_free(&g);
 }
 
 /* test_copytruncate - shorter, and regrown past our offset */
@@ -273,7 +215,7 @@ static void
 test_copytruncate(struct loop *loop)
 {
 	char *path = mkpath("mail.log");
-	struct got g = {0};
+	struct t_lines g = {0};
 	struct source_stats st;
 	struct source *src;
 
@@ -281,12 +223,12 @@ test_copytruncate(struct loop *loop)
 	t_write_file(path, "aaa\nbbb\n");
 	src = start(loop, path, &g, true, NULL);
 	run(loop, &g, 2, 2000);
-	EXPECT(&g, "aaa", "bbb");
+	T_EXPECT_LINES(&g, "aaa", "bbb");
 
 	T_EQ_INT(truncate(path, 0), 0);
 	APPEND(path, "ccc\n");
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "ccc");
+	T_EXPECT_LINES(&g, "ccc");
 	source_get_stats(src, &st);
 	T_EQ_INT(st.truncations, 1);
 
@@ -294,7 +236,7 @@ test_copytruncate(struct loop *loop)
 	T_EQ_INT(truncate(path, 0), 0);
 	APPEND(path, "dddddddddd\neeeeeeeeeeee\n");
 	run(loop, &g, 2, 2000);
-	EXPECT(&g, "dddddddddd", "eeeeeeeeeeee");
+	T_EXPECT_LINES(&g, "dddddddddd", "eeeeeeeeeeee");
 	source_get_stats(src, &st);
 	T_EQ_INT(st.truncations, 2);
 
@@ -304,17 +246,18 @@ test_copytruncate(struct loop *loop)
 	T_EQ_INT(truncate(path, 0), 0);
 	APPEND(path, "ggg\n");
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "ggg");
+	T_EXPECT_LINES(&g, "ggg");
 	T_OK(t_msg_has("incomplete last line of 8 bytes dropped"));
 
 	/* plain growth is never mistaken for a truncation */
 	APPEND(path, "hhh\n");
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "hhh");
+	T_EXPECT_LINES(&g, "hhh");
 	source_get_stats(src, &st);
 	T_EQ_INT(st.truncations, 3);
 	source_free(src);
 	free(path);
+	t_lines_free(&g);
 }
 
 /* test_missing - the file is not there at start: wait without spinning */
@@ -322,7 +265,7 @@ static void
 test_missing(struct loop *loop)
 {
 	char *path = mkpath("late.log");
-	struct got g = {0};
+	struct t_lines g = {0};
 	struct source *src;
 	struct source_pos pos;
 	double cpu;
@@ -330,24 +273,25 @@ test_missing(struct loop *loop)
 	T_CASE("missing");
 	src = start(loop, path, &g, false, NULL);
 	T_OK(t_msg_has("waiting for the file to appear"));
-	cpu = cpu_seconds();
+	cpu = t_cpu_seconds();
 	run(loop, &g, 0, 500);
-	T_OK(cpu_seconds() - cpu < 0.1);
-	EXPECT_NONE(&g);
+	T_OK(t_cpu_seconds() - cpu < 0.1);
+	t_lines_expect(&g, NULL, 0);
 	T_OK(source_get_pos(src, &pos));
 	T_EQ_INT(pos.ino, 0);
 	/* a file that appears is new: read from its start */
 	t_write_file(path, "n1\nn2\n");
 	run(loop, &g, 2, 3000);
-	EXPECT(&g, "n1", "n2");
+	T_EXPECT_LINES(&g, "n1", "n2");
 	source_free(src);
 	free(path);
+	t_lines_free(&g);
 }
 
 /* restart - save the position, free the source, start a new one */
 static struct source *
-restart(struct loop *loop, struct source *src, const char *path, struct got *g,
-    struct source_pos *pos)
+restart(struct loop *loop, struct source *src, const char *path,
+    struct t_lines *g, struct source_pos *pos)
 {
 	T_OK(source_get_pos(src, pos));
 	source_free(src);
@@ -360,7 +304,7 @@ static void
 test_resume(struct loop *loop)
 {
 	char *path = mkpath("mail.log"), rot[4200];
-	struct got g = {0};
+	struct t_lines g = {0};
 	struct source_pos pos;
 	struct source_stats st;
 	struct source *src;
@@ -370,7 +314,7 @@ test_resume(struct loop *loop)
 	t_write_file(path, "1\n2\n3 part");
 	src = start(loop, path, &g, true, NULL);
 	run(loop, &g, 2, 2000);
-	EXPECT(&g, "1", "2");
+	T_EXPECT_LINES(&g, "1", "2");
 	T_OK(source_get_pos(src, &pos));
 	T_EQ_INT(pos.offset, 4);
 	T_OK(pos.fingerprint != 0);
@@ -381,15 +325,15 @@ test_resume(struct loop *loop)
 	APPEND(path, "ial\n4\n");
 	src = start(loop, path, &g, false, &pos);
 	run(loop, &g, 2, 2000);
-	EXPECT(&g, "3 partial", "4");
+	T_EXPECT_LINES(&g, "3 partial", "4");
 
 	/* nothing new: nothing delivered, then appends are */
 	src = restart(loop, src, path, &g, &pos);
 	run(loop, &g, 0, 100);
-	EXPECT_NONE(&g);
+	t_lines_expect(&g, NULL, 0);
 	APPEND(path, "5\n");
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "5");
+	T_EXPECT_LINES(&g, "5");
 
 	/* rotated by rename while we were down: the rest of the old file,
 	 * then the new one */
@@ -401,7 +345,7 @@ test_resume(struct loop *loop)
 	t_msg_clear();
 	src = start(loop, path, &g, false, &pos);
 	run(loop, &g, 4, 3000);
-	EXPECT(&g, "6", "7 last", "8", "9");
+	T_EXPECT_LINES(&g, "6", "7 last", "8", "9");
 	T_OK(t_msg_has("reading the rest of"));
 	source_get_stats(src, &st);
 	T_EQ_INT(st.reopens, 1);
@@ -409,7 +353,7 @@ test_resume(struct loop *loop)
 	/* restart again: nothing new */
 	src = restart(loop, src, path, &g, &pos);
 	run(loop, &g, 0, 100);
-	EXPECT_NONE(&g);
+	t_lines_expect(&g, NULL, 0);
 
 	/* the old file is gone (compressed): from 0, with a warning */
 	T_OK(source_get_pos(src, &pos));
@@ -425,7 +369,7 @@ test_resume(struct loop *loop)
 	t_msg_clear();
 	src = start(loop, path, &g, false, &pos);
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "11");
+	T_EXPECT_LINES(&g, "11");
 	T_OK(t_msg_has("lines may have been missed"));
 
 	/* same inode, rewritten: from 0 */
@@ -435,7 +379,7 @@ test_resume(struct loop *loop)
 	APPEND(path, "xyz\n");
 	src = start(loop, path, &g, false, &pos);
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "xyz");
+	T_EXPECT_LINES(&g, "xyz");
 	source_get_stats(src, &st);
 	T_EQ_INT(st.truncations, 1);
 
@@ -453,10 +397,11 @@ test_resume(struct loop *loop)
 		T_EQ_INT(pos2.offset, pos.offset);
 		t_write_file(path, "12\n");
 		run(loop, &g, 1, 2000);
-		EXPECT(&g, "12");
+		T_EXPECT_LINES(&g, "12");
 	}
 	source_free(src);
 	free(path);
+	t_lines_free(&g);
 }
 
 /* test_long - over-long lines are skipped, counted and reported with
@@ -467,7 +412,7 @@ test_long(struct loop *loop)
 	char *path = mkpath("long.log");
 	size_t big = 1024 * 1024;
 	char *x = xmalloc(big);
-	struct got g = {0};
+	struct t_lines g = {0};
 	struct source_stats st;
 	struct source_pos pos;
 	struct source *src;
@@ -480,7 +425,7 @@ test_long(struct loop *loop)
 	t_msg_clear();
 	src = start(loop, path, &g, true, NULL);
 	run(loop, &g, 3, 3000);
-	EXPECT(&g, "l1", "<LONG>", "l3");
+	T_EXPECT_LINES(&g, "l1", "<LONG>", "l3");
 	source_get_stats(src, &st);
 	T_EQ_INT(st.oversized, 1);
 	T_EQ_INT(st.lines, 3);
@@ -489,13 +434,13 @@ test_long(struct loop *loop)
 	/* the same, arriving in pieces while we follow */
 	append(path, x, 600000);
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "<LONG>");
+	T_EXPECT_LINES(&g, "<LONG>");
 	append(path, x, big - 600000);
 	run(loop, &g, 0, 200);
-	EXPECT_NONE(&g);
+	t_lines_expect(&g, NULL, 0);
 	APPEND(path, "\nl5\n");
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "l5");
+	T_EXPECT_LINES(&g, "l5");
 	T_OK(t_msg_has("line 4: line of 1048576 bytes skipped"));
 	T_OK(source_get_pos(src, &pos));
 	T_EQ_INT(pos.offset, 3 + big + 1 + 3 + big + 1 + 3);
@@ -504,7 +449,7 @@ test_long(struct loop *loop)
 	src = restart(loop, src, path, &g, &pos);
 	APPEND(path, "l6\n");
 	run(loop, &g, 1, 2000);
-	EXPECT(&g, "l6");
+	T_EXPECT_LINES(&g, "l6");
 	source_get_stats(src, &st);
 	T_EQ_INT(st.oversized, 0);
 	source_free(src);
@@ -521,13 +466,14 @@ test_long(struct loop *loop)
 		src = source_new(spec, &o, on_line, NULL, &g, NULL);
 		T_EQ_INT(source_start(src, loop, NULL), 0);
 		run(loop, &g, 2, 2000);
-		EXPECT(&g, "<LONG>", "short");
+		T_EXPECT_LINES(&g, "<LONG>", "short");
 		T_OK(
 		    t_msg_has("line 1: line of 150 bytes skipped (limit 100)"));
 		source_free(src);
 	}
 	free(x);
 	free(path);
+	t_lines_free(&g);
 }
 
 /* test_binary - NUL bytes and garbage: no crash, every line counted */
@@ -538,7 +484,7 @@ test_binary(struct loop *loop)
 	size_t n = 300000, nl = 0;
 	char *b = xmalloc(n);
 	uint32_t r = 12345;
-	struct got g = {0};
+	struct t_lines g = {0};
 	struct source_stats st;
 	struct source *src;
 
@@ -565,29 +511,18 @@ test_binary(struct loop *loop)
 	T_OK(g.n > 0);
 	if (g.n > 0)
 		T_EQ_STR(g.lines[0], "a\\x00b");
-	got_reset(&g);
+	t_lines_reset(&g);
 	source_free(src);
 	free(b);
 	free(path);
-}
-
-/* open_fds - how many descriptors are open (to find leaks) */
-static int
-open_fds(void)
-{
-	int n = 0;
-
-	for (int fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			n++;
-	return n;
+	t_lines_free(&g);
 }
 
 int
 main(void)
 {
 	struct loop *loop = loop_new();
-	int fds = open_fds();
+	int fds = t_open_fds();
 
 	t_msg_capture();
 	test_append(loop);
@@ -597,7 +532,7 @@ main(void)
 	test_resume(loop);
 	test_long(loop);
 	test_binary(loop);
-	T_EQ_INT(open_fds(), fds); /* nothing leaked */
+	T_EQ_INT(t_open_fds(), fds); /* nothing leaked */
 	loop_free(loop);
 	return t_done();
 }

@@ -329,18 +329,6 @@ test_journal(struct loop *loop)
 	sbuf_free(&b);
 }
 
-/* open_fds - how many descriptors are open (to find leaks) */
-static int
-open_fds(void)
-{
-	int n = 0;
-
-	for (int fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			n++;
-	return n;
-}
-
 #endif /* HAVE_JOURNAL */
 
 int
@@ -363,9 +351,9 @@ main(void)
 		return 77;
 	}
 	struct loop *loop = loop_new();
-	int fds = open_fds();
+	int fds = t_open_fds();
 	test_journal(loop);
-	T_EQ_INT(open_fds(), fds); /* nothing leaked */
+	T_EQ_INT(t_open_fds(), fds); /* nothing leaked */
 	loop_free(loop);
 #else
 	src = source_new("journal", NULL, NULL, NULL, NULL, &err);

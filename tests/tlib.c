@@ -1,13 +1,16 @@
 /*
  * tlib - the small test harness every tests/test_<module>.c uses.
  */
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "lib/ipaddr.h"
 #include "lib/loop.h"
+#include "lib/mem.h"
 #include "lib/msg.h"
 #include "lib/sbuf.h"
 #include "parse/header.h"
@@ -215,4 +218,77 @@ t_recog_case(const struct recog *rc, const char *name, const char *const *lines,
 	}
 	sbuf_free(&out);
 	T_CASE(NULL);
+}
+
+void
+t_lines_add(struct t_lines *g, const char *p, size_t n)
+{
+	struct sbuf b = SBUF_INIT;
+
+	if (p == NULL)
+		sbuf_adds(&b, "<LONG>");
+	for (size_t i = 0; p != NULL && i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= 32 && c < 127)
+			sbuf_addc(&b, (char)c);
+		else
+			sbuf_printf(&b, "\\x%02x", c);
+	}
+	if (b.s == NULL)
+		sbuf_adds(&b, "");
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 64;
+		g->lines = xreallocarray(g->lines, g->cap, sizeof(char *));
+	}
+	g->lines[g->n++] = sbuf_detach(&b);
+}
+
+void
+t_lines_reset(struct t_lines *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->lines[i]);
+	g->n = 0;
+}
+
+void
+t_lines_free(struct t_lines *g)
+{
+	t_lines_reset(g);
+	free(g->lines);
+	g->lines = NULL;
+	g->cap = 0;
+}
+
+void
+t_lines_expect(struct t_lines *g, const char *const *want, size_t nwant)
+{
+	T_EQ_INT(g->n, nwant);
+	for (size_t i = 0; i < nwant && i < g->n; i++)
+		T_EQ_STR(g->lines[i], want[i]);
+	if (g->n != nwant)
+		for (size_t i = 0; i < g->n; i++)
+			fprintf(stderr, "  got[%zu] = %s\n", i, g->lines[i]);
+	t_lines_reset(g);
+}
+
+int
+t_open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+double
+t_cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }

@@ -85,6 +85,35 @@ void t_run_loop(
 /* t_write_file - create/replace a file with the given content */
 void t_write_file(const char *path, const char *content);
 
+/*
+ * t_lines - what a source delivered, line by line: printable bytes as
+ * they are, others as \xNN, "<LONG>" for a line skipped as over-long.
+ */
+struct t_lines {
+	char **lines;
+	size_t n, cap;
+	int eofs; /* end-of-input callbacks seen (for the caller to count) */
+};
+
+void t_lines_add(struct t_lines *g, const char *p, size_t n);
+void t_lines_reset(struct t_lines *g); /* forget the lines */
+void t_lines_free(struct t_lines *g);
+/* t_lines_expect - the lines are exactly want[0..nwant) (all of them are
+ * printed on a mismatch); then forget them */
+void t_lines_expect(struct t_lines *g, const char *const *want, size_t nwant);
+
+#define T_EXPECT_LINES(g, ...)                                                 \
+	do {                                                                   \
+		static const char *const w_[] = {__VA_ARGS__};                 \
+		t_lines_expect((g), w_, sizeof(w_) / sizeof(w_[0]));           \
+	} while (0)
+
+/* t_open_fds - how many descriptors are open (to find leaks) */
+int t_open_fds(void);
+
+/* t_cpu_seconds - user + system time of this process so far */
+double t_cpu_seconds(void);
+
 struct recog;
 struct sbuf;
 struct ipaddr;
