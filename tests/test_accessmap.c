@@ -222,6 +222,43 @@ test_failure(void)
 	loop_free(l);
 }
 
+/* a sync while a rebuild runs on a stopped loop (the daemon's exit) or
+ * from a loop callback (a reload): the running postmap is waited for
+ * without running the loop, then the map is written once more */
+static void
+test_sync_while_running(void)
+{
+	char spec[600], slow[600], *err = NULL;
+	struct content c = {2, 0};
+	struct accessmap_opts o = {spec, slow, 0, "slow map"};
+	struct loop *l = loop_new();
+	struct accessmap *m;
+	struct accessmap_stats st;
+	struct timespec t0, t1;
+
+	snprintf(spec, sizeof(spec), "lmdb:%s/slow", t_tmpdir());
+	snprintf(slow, sizeof(slow), "%s/slow-postmap", t_tmpdir());
+	t_write_file(slow, "#!/bin/sh\nsleep 0.5\nexec postmap \"$@\"\n");
+	chmod(slow, 0755);
+	m = accessmap_new(&o, fill, &c, &err);
+	accessmap_attach(m, l);
+	accessmap_touch(m);
+	loop_run_once(l, 50); /* the rebuild starts */
+	T_OK(accessmap_pending(m));
+	c.n = 3; /* and the state changes meanwhile */
+	loop_stop(l);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	T_EQ_INT(accessmap_sync(m), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	T_OK(t1.tv_sec - t0.tv_sec < 5);
+	T_OK(!accessmap_pending(m));
+	accessmap_get_stats(m, &st);
+	T_EQ_INT(st.rebuilds, 2);
+	T_EQ_STR(lookup(spec, "192.0.2.3"), "OK");
+	accessmap_free(m);
+	loop_free(l);
+}
+
 int
 main(void)
 {
@@ -232,5 +269,6 @@ main(void)
 	test_coalesce();
 	test_hash_seconds();
 	test_failure();
+	test_sync_while_running();
 	return t_done();
 }

@@ -481,18 +481,18 @@ test_async(void)
 
 	pid = spawn_async(l,
 	    ARGV("sh", "-c", "printf hi; printf oops >&2; exit 5"), NULL, 0,
-	    on_done, &a);
+	    5000, on_done, &a);
 	T_OK(pid > 0);
 	pending++;
-	pid = spawn_async(l, ARGV("wc", "-c"), big, BIG, on_done, &b);
-	T_OK(pid > 0);
-	pending++;
-	pid = spawn_async(
-	    l, ARGV("popauth-no-such-program-xyz"), "x", 1, on_done, &c);
+	pid = spawn_async(l, ARGV("wc", "-c"), big, BIG, 5000, on_done, &b);
 	T_OK(pid > 0);
 	pending++;
 	pid = spawn_async(
-	    l, ARGV("printf", "%s", "a;b|c$(x)"), NULL, 0, on_done, &d);
+	    l, ARGV("popauth-no-such-program-xyz"), "x", 1, 5000, on_done, &c);
+	T_OK(pid > 0);
+	pending++;
+	pid = spawn_async(
+	    l, ARGV("printf", "%s", "a;b|c$(x)"), NULL, 0, 5000, on_done, &d);
 	T_OK(pid > 0);
 	pending++;
 	/* the input buffer is the caller's again at once */
@@ -527,7 +527,7 @@ test_async(void)
 
 		snprintf(n, sizeof(n), "%d", 1000 + i * 5000);
 		m[i] = (struct done_rec){.pending = &pending};
-		T_OK(spawn_async(l, argv, NULL, 0, on_done, &m[i]) > 0);
+		T_OK(spawn_async(l, argv, NULL, 0, 5000, on_done, &m[i]) > 0);
 		pending++;
 	}
 	run_jobs(l, &pending);
@@ -545,6 +545,55 @@ test_async(void)
 	loop_free(l);
 }
 
+/* test_async_deadline - a job past its time is killed; spawn_wait ends a
+ * job without running the loop, calls done once, and leaves nothing for
+ * the loop to reap */
+static void
+test_async_deadline(void)
+{
+	int fds = count_fds();
+	struct loop *l = loop_new();
+	int pending = 0;
+	struct done_rec a = {.pending = &pending}, b = {.pending = &pending},
+			c = {.pending = &pending};
+	uint64_t t0 = mono_ms();
+
+	T_OK(
+	    spawn_async(l, ARGV("sleep", "10"), NULL, 0, 200, on_done, &a) > 0);
+	pending++;
+	run_jobs(l, &pending);
+	T_EQ_INT(a.calls, 1);
+	T_OK(WIFSIGNALED(a.status) && WTERMSIG(a.status) == SIGKILL);
+	T_OK(strstr(a.err, "killed after timeout") != NULL);
+	T_OK(mono_ms() - t0 < 5000);
+
+	/* spawn_wait: output and status collected, done called at once */
+	pid_t pid = spawn_async(l, ARGV("sh", "-c", "sleep 0.2; echo done"),
+	    NULL, 0, 5000, on_done, &b);
+	pending++;
+	spawn_wait(pid, 5000);
+	T_EQ_INT(b.calls, 1);
+	T_OK(WIFEXITED(b.status) && WEXITSTATUS(b.status) == 0);
+	T_EQ_STR(b.out, "done\n");
+	/* ... and past its deadline it is killed */
+	pid = spawn_async(l, ARGV("sleep", "10"), NULL, 0, 0, on_done, &c);
+	pending++;
+	t0 = mono_ms();
+	spawn_wait(pid, 200);
+	T_EQ_INT(c.calls, 1);
+	T_OK(WIFSIGNALED(c.status));
+	T_OK(mono_ms() - t0 < 5000);
+	/* a finished job: nothing to do */
+	spawn_wait(pid, 100);
+	T_EQ_INT(pending, 0);
+	/* the loop has nothing left: no second call, nothing leaked */
+	loop_run_once(l, 50);
+	T_EQ_INT(b.calls + c.calls, 2);
+	T_OK(waitpid(-1, NULL, WNOHANG) < 0);
+	loop_free(l);
+	T_EQ_INT(count_fds(), fds);
+}
+
 int
 main(void)
 {
@@ -557,5 +606,6 @@ main(void)
 	test_environment();
 	test_no_leaks();
 	test_async();
+	test_async_deadline();
 	return t_done();
 }

@@ -274,6 +274,16 @@ loop_child(struct loop *l, pid_t pid, loop_child_fn *fn, void *arg)
 	reap_children(l);
 }
 
+void
+loop_child_cancel(struct loop *l, pid_t pid)
+{
+	for (size_t i = 0; i < l->nchild; i++)
+		if (l->child[i].pid == pid) {
+			l->child[i] = l->child[--l->nchild];
+			return;
+		}
+}
+
 static void
 reap_children(struct loop *l)
 {

@@ -57,5 +57,7 @@ void loop_signal(struct loop *, int signo, loop_signal_fn *, void *arg);
 
 /* loop_child - call fn once when pid exits (reaped by the loop) */
 void loop_child(struct loop *, pid_t pid, loop_child_fn *, void *arg);
+/* loop_child_cancel - forget pid (someone else reaped it) */
+void loop_child_cancel(struct loop *, pid_t pid);
 
 #endif

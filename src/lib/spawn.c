@@ -298,22 +298,50 @@ struct job {
 	struct loop *loop;
 	spawn_done_fn *done;
 	void *arg;
+	pid_t pid;
 	struct spawn_result r;
 	char *in;
 	size_t inlen, off;
 	int in_w, out_r, err_r;
-	bool exited;
+	bool exited, killed;
+	struct loop_timer *timer; /* the deadline, or NULL */
+	struct job *next; /* in `jobs' */
 };
+
+/* the running jobs, for spawn_wait (the daemon spawns from one thread) */
+static struct job *jobs;
+
+static void
+job_unlink(struct job *j)
+{
+	for (struct job **p = &jobs; *p; p = &(*p)->next)
+		if (*p == j) {
+			*p = j->next;
+			return;
+		}
+}
+
+/* job_close - stop watching fd and close it */
+static void
+job_close(struct job *j, int *fd)
+{
+	if (*fd >= 0) {
+		loop_io_del(j->loop, *fd);
+		close(*fd);
+		*fd = -1;
+	}
+}
 
 static void
 job_maybe_done(struct job *j)
 {
 	if (!j->exited || j->out_r >= 0 || j->err_r >= 0)
 		return;
-	if (j->in_w >= 0) {
-		loop_io_del(j->loop, j->in_w);
-		close(j->in_w);
-	}
+	job_close(j, &j->in_w);
+	job_unlink(j);
+	loop_timer_free(j->timer);
+	if (j->killed)
+		sbuf_adds(&j->r.err, "(killed after timeout)");
 	mark_exec_failure(&j->r);
 	j->done(&j->r, j->arg);
 	spawn_result_free(&j->r);
@@ -326,20 +354,16 @@ job_io(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct job *j = arg;
 
+	(void)l;
 	(void)events;
 	if (fd == j->in_w) {
-		if (!feed(fd, j->in, j->inlen, &j->off)) {
-			loop_io_del(l, fd);
-			close(fd);
-			j->in_w = -1;
-		}
+		if (!feed(fd, j->in, j->inlen, &j->off))
+			job_close(j, &j->in_w);
 		return;
 	}
 	int *fdp = fd == j->out_r ? &j->out_r : &j->err_r;
 	if (!drain(fd, fd == j->out_r ? &j->r.out : &j->r.err)) {
-		loop_io_del(l, fd);
-		close(fd);
-		*fdp = -1;
+		job_close(j, fdp);
 		job_maybe_done(j);
 	}
 }
@@ -356,9 +380,20 @@ job_exit(struct loop *l, pid_t pid, int status, void *arg)
 	job_maybe_done(j);
 }
 
+/* job_timeout - the deadline passed: kill it (job_exit follows) */
+static void
+job_timeout(struct loop *l, void *arg)
+{
+	struct job *j = arg;
+
+	(void)l;
+	j->killed = true;
+	kill(j->pid, SIGKILL);
+}
+
 pid_t
 spawn_async(struct loop *loop, char *const argv[], const char *in, size_t inlen,
-    spawn_done_fn *done, void *arg)
+    int timeout_ms, spawn_done_fn *done, void *arg)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
 	pid_t pid;
@@ -372,6 +407,9 @@ spawn_async(struct loop *loop, char *const argv[], const char *in, size_t inlen,
 	j->loop = loop;
 	j->done = done;
 	j->arg = arg;
+	j->pid = pid;
+	j->next = jobs;
+	jobs = j;
 	if (in != NULL) {
 		j->in = xmemdup(in, inlen ? inlen : 1);
 		j->inlen = inlen;
@@ -379,6 +417,57 @@ spawn_async(struct loop *loop, char *const argv[], const char *in, size_t inlen,
 	}
 	loop_io_add(loop, j->out_r, EPOLLIN, job_io, j);
 	loop_io_add(loop, j->err_r, EPOLLIN, job_io, j);
+	if (timeout_ms > 0) {
+		j->timer = loop_timer_new(loop, job_timeout, j);
+		loop_timer_start(j->timer, (uint64_t)timeout_ms);
+	}
 	loop_child(loop, pid, job_exit, j);
 	return pid;
+}
+
+void
+spawn_wait(pid_t pid, int timeout_ms)
+{
+	struct job *j;
+	uint64_t deadline = loop_clock_ms() + (uint64_t)timeout_ms;
+
+	for (j = jobs; j != NULL && j->pid != pid; j = j->next)
+		;
+	if (j == NULL)
+		return; /* done already */
+	/* the job's descriptors are ours now, not the loop's */
+	job_close(j, &j->in_w);
+	while (j->out_r >= 0 || j->err_r >= 0) {
+		struct pollfd p[2];
+		int np = 0;
+		uint64_t now = loop_clock_ms();
+
+		if (now >= deadline)
+			break;
+		if (j->out_r >= 0)
+			p[np++] = (struct pollfd){j->out_r, POLLIN, 0};
+		if (j->err_r >= 0)
+			p[np++] = (struct pollfd){j->err_r, POLLIN, 0};
+		if (poll(p, (nfds_t)np, (int)(deadline - now)) < 0 &&
+		    errno != EINTR)
+			break;
+		if (j->out_r >= 0 && !drain(j->out_r, &j->r.out))
+			job_close(j, &j->out_r);
+		if (j->err_r >= 0 && !drain(j->err_r, &j->r.err))
+			job_close(j, &j->err_r);
+	}
+	if (!j->exited) {
+		if (reap(pid, deadline, &j->r.status))
+			j->killed = true;
+		loop_child_cancel(j->loop, pid);
+		j->exited = true;
+	}
+	/* what is left in the pipes; a grandchild may still hold them */
+	if (j->out_r >= 0)
+		drain(j->out_r, &j->r.out);
+	if (j->err_r >= 0)
+		drain(j->err_r, &j->r.err);
+	job_close(j, &j->out_r);
+	job_close(j, &j->err_r);
+	job_maybe_done(j);
 }

@@ -1,6 +1,6 @@
 /*
- * spawn - run an external program (postmap, postconf, sendmail, nft)
- * with a literal argv: fork/exec, never a shell.
+ * spawn - run an external program (postmap, postconf) with a literal
+ * argv: fork/exec, never a shell.
  *
  * Standard input comes from a buffer (or /dev/null); standard output and
  * standard error are captured (bounded) so that a failure can be logged
@@ -45,10 +45,19 @@ int spawn_sync(char *const argv[], const char *in, size_t inlen, int timeout_ms,
 /*
  * spawn_async - the same on the event loop.  `done' is called once, after
  * the child has exited and its output pipes are drained; the result is
- * freed after `done' returns.  Returns the pid or -1 (done not called).
+ * freed after `done' returns.  A child still running after timeout_ms
+ * (0: no limit) is killed.  Returns the pid or -1 (done not called).
  */
 typedef void spawn_done_fn(struct spawn_result *r, void *arg);
 pid_t spawn_async(struct loop *loop, char *const argv[], const char *in,
-    size_t inlen, spawn_done_fn *done, void *arg);
+    size_t inlen, int timeout_ms, spawn_done_fn *done, void *arg);
+
+/*
+ * spawn_wait - finish the spawn_async job of pid now, without running the
+ * loop (nothing else is dispatched meanwhile): wait at most timeout_ms,
+ * then kill it; its `done' is called before this returns.  Nothing
+ * happens if the job has ended already.
+ */
+void spawn_wait(pid_t pid, int timeout_ms);
 
 #endif

@@ -37,7 +37,7 @@
 
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
-#define SYNC_TIMEOUT_MS 120000
+#define POSTMAP_TIMEOUT_MS 120000 /* then postmap is killed */
 
 struct accessmap {
 	char *spec; /* type:path */
@@ -53,6 +53,7 @@ struct accessmap {
 	struct loop_timer *timer;
 	bool pending; /* a change is waiting */
 	bool running; /* postmap is running */
+	pid_t pid; /* its pid, while running on the loop */
 	uint64_t last_start_ms;
 	int64_t last_done_sec;
 	uint64_t retry_at_ms;
@@ -270,6 +271,7 @@ postmap_done(struct spawn_result *r, void *arg)
 {
 	struct accessmap *m = arg;
 
+	m->pid = 0;
 	finished(m, spawn_ok(r), r);
 	schedule(m);
 }
@@ -294,7 +296,9 @@ rebuild_async(struct loop *l, void *arg)
 		return;
 	}
 	m->running = true;
-	if (spawn_async(m->loop, argv, NULL, 0, postmap_done, m) < 0) {
+	m->pid = spawn_async(
+	    m->loop, argv, NULL, 0, POSTMAP_TIMEOUT_MS, postmap_done, m);
+	if (m->pid < 0) {
 		msg_error("%s %s: cannot run %s: %s", m->what, m->spec,
 		    m->postmap, strerror(errno));
 		finished(m, false, NULL);
@@ -346,10 +350,11 @@ accessmap_sync(struct accessmap *m)
 {
 	char *argv[] = {m->postmap, m->spec, NULL};
 	struct spawn_result r;
-	uint64_t deadline = loop_clock_ms() + SYNC_TIMEOUT_MS;
-
-	while (m->running && m->loop && loop_clock_ms() < deadline)
-		loop_run_once(m->loop, 100);
+	/* a rebuild on the loop finishes first, without running the loop:
+	 * this is called from the loop's own callbacks (reload) and after
+	 * it has stopped (exit) */
+	if (m->pid > 0)
+		spawn_wait(m->pid, POSTMAP_TIMEOUT_MS);
 	if (m->timer)
 		loop_timer_stop(m->timer);
 	m->pending = false;
@@ -371,7 +376,7 @@ accessmap_sync(struct accessmap *m)
 		nanosleep(&ts, NULL);
 	}
 	m->running = true;
-	spawn_sync(argv, NULL, 0, SYNC_TIMEOUT_MS, &r);
+	spawn_sync(argv, NULL, 0, POSTMAP_TIMEOUT_MS, &r);
 	bool ok = spawn_ok(&r);
 	finished(m, ok, &r);
 	spawn_result_free(&r);
