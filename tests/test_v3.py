@@ -52,6 +52,9 @@ def spool(root, now):
     with open(root + '/authenticated/192.0.2.10', 'w') as f:
         f.write('alice@example.com\t%d\t%d\t3\n' % (now - 600, now - 60))
         f.write('bob@example.org\t%d\t%d\t1\n' % (now - 120, now - 120))
+    # a lease that ended an hour ago (its file left behind by a crash)
+    with open(root + '/authenticated/192.0.2.11', 'w') as f:
+        f.write('carol@example.com\t%d\t%d\t1\n' % (now - 7200, now - 5400))
     with open(root + '/fishers/198.18.0.66', 'w') as f:
         f.write('a1@example.com\tspam@fish.biz\t%d\t%d\t2\n' % (now - 80, now - 40))
         f.write('a2@example.com\t\t%d\t%d\t1\n' % (now - 40, now - 40))
@@ -78,7 +81,7 @@ def test_import(work):
     conf = conf_in(work)
     spool(work + '/v3', now)
     r = run(conf, 'import-v3', work + '/v3')
-    check('imported 1 relay lease(s), 1 fishing record(s), 2 blacklist '
+    check('imported 2 relay lease(s), 1 fishing record(s), 2 blacklist '
           'record(s)' in r.stdout, 'import-v3 says what it took')
     lst = run(conf, 'list', 'relays').stdout
     check(re.search(r'^192\.0\.2\.10 .* 3 alice@example\.com$', lst, re.M) and
@@ -92,7 +95,9 @@ def test_import(work):
     check('<a1@example.com> from <spam@fish.biz>: 2 time(s)' in show and
           '<a2@example.com> from <>' in show, 'the fishing pairs')
     with open(work + '/relay') as f:
-        check(f.read() == '192.0.2.10\tOK\n', 'the relay map is written')
+        check(f.read() == '192.0.2.10\tOK\n',
+              'the relay map is written, without the lease that ended')
+    check('192.0.2.11' not in lst, 'the ended lease is not listed')
     with open(work + '/blacklist') as f:
         bl = f.read()
     check(bl.startswith('198.51.100.7\t554 Your IP address has been '

@@ -256,11 +256,14 @@ v3_import(const struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "popauth: import-v3: %s; nothing imported\n",
 		    im.err);
 		free(im.err);
-		app.store_deferred = false;
 		lock_release(app.lock);
 		exit(1);
 	}
-	/* write everything, then the maps */
+	/* what ended before now ends now, as at a start (a lease of
+	 * yesterday must not reach the relay map); then write everything,
+	 * then the maps */
+	policy_tick(&app.pol, (int64_t)time(NULL), &app.act);
+	app_apply(&app);
 	app.store_deferred = true;
 	app.relay_touched = app.bl_touched = true;
 	printf("imported %zu relay lease(s), %zu fishing record(s), %zu "
