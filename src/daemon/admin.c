@@ -150,8 +150,8 @@ admin_show(const struct cli *cli, int argc, char **argv)
 	if ((fish = fish_get(&pol.fish, &ip)) != NULL) {
 		printf("  unknown recipients: %u pair(s), last %s, forgotten "
 		       "%s\n",
-		    fish->npairs, time_str(fish->last),
-		    time_str(fish->last + pol.cfg.fish.expire));
+		    fish->npairs, time_str(fish->t.last),
+		    time_str(fish->t.last + pol.cfg.fish.expire));
 		for (uint32_t i = 0; i < fish->npairs; i++)
 			printf("    <%s> from <%s>: %u time(s), %s .. %s\n",
 			    escs(fish->pairs[i].rcpt),

@@ -156,14 +156,18 @@ write_fish(struct store *st, const struct ipaddr *ip,
 		store_fish_set(st, ip, rows, n);
 }
 
+/* write_auth - ip's failure counts as they are now; `added': the file
+ * holds none of them (a full rewrite) */
 static void
-write_auth(struct store *st, const struct ipaddr *ip, const struct af_rec *rec)
+write_auth(struct store *st, const struct ipaddr *ip, const struct af_rec *rec,
+    bool added)
 {
-	store_auth_drop(st, ip);
+	if (!added)
+		store_auth_drop(st, ip);
 	for (int k = 0; rec && k < AF__COUNT; k++)
 		if (rec->count[k])
-			store_auth_set(
-			    st, ip, k, rec->first[k], rec->last, rec->count[k]);
+			store_auth_set(st, ip, k, rec->first[k], rec->t.last,
+			    rec->count[k]);
 }
 
 void
@@ -184,7 +188,7 @@ persist_flush(struct persist *ps, struct store *st, const struct policy *pol)
 		write_fish(st, &d->ip, fish_get(&pol->fish, &d->ip), false);
 	for (size_t c = 0;
 	     (d = iptab_next(&ps->dirty[PERSIST_AUTH], &c)) != NULL;)
-		write_auth(st, &d->ip, af_get(&pol->af, &d->ip));
+		write_auth(st, &d->ip, af_get(&pol->af, &d->ip), false);
 	for (int t = 0; t < PERSIST__COUNT; t++)
 		clear_set(&ps->dirty[t]);
 }
@@ -192,7 +196,6 @@ persist_flush(struct persist *ps, struct store *st, const struct policy *pol)
 void
 persist_all(struct persist *ps, struct store *st, const struct policy *pol)
 {
-	struct af_rec *ar;
 	size_t n;
 
 	/* in IP order, which is the files' key order: each insert goes to
@@ -212,10 +215,12 @@ persist_all(struct persist *ps, struct store *st, const struct policy *pol)
 	free(bv);
 	struct fish_rec **fv = fish_sorted(&pol->fish, &n);
 	for (size_t i = 0; i < n; i++)
-		write_fish(st, &fv[i]->ip, fv[i], true);
+		write_fish(st, &fv[i]->t.ip, fv[i], true);
 	free(fv);
-	for (size_t c = 0; (ar = iptab_next(&pol->af.tab, &c)) != NULL;)
-		write_auth(st, &ar->ip, ar);
+	struct af_rec **av = af_sorted(&pol->af, &n);
+	for (size_t i = 0; i < n; i++)
+		write_auth(st, &av[i]->t.ip, av[i], true);
+	free(av);
 	for (int t = 0; t < PERSIST__COUNT; t++)
 		clear_set(&ps->dirty[t]);
 }

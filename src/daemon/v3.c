@@ -349,11 +349,11 @@ v3_export(const struct cli *cli, int argc, char **argv)
 		char *f = xstrfmt("%s/%s", path, ipaddr_str(&lv[i]->ip));
 		write_out(f, &b, latest); /* the lease runs from the mtime */
 		free(f);
-		sbuf_printf(&maps, "%s\tOK\n", ipaddr_str(&lv[i]->ip));
 	}
 	free((void *)lv);
 	free(path);
 	path = xstrfmt("%s/popauth_checks", argv[0]);
+	maps_relay_fill(&pol, &maps);
 	write_out(path, &maps, 0);
 	free(path);
 
@@ -370,8 +370,8 @@ v3_export(const struct cli *cli, int argc, char **argv)
 			sbuf_printf(&b, "\t%lld\t%lld\t%u\n",
 			    (long long)p->first, (long long)p->last, p->hits);
 		}
-		char *f = xstrfmt("%s/%s", path, ipaddr_str(&fv[i]->ip));
-		write_out(f, &b, fv[i]->last);
+		char *f = xstrfmt("%s/%s", path, ipaddr_str(&fv[i]->t.ip));
+		write_out(f, &b, fv[i]->t.last);
 		free(f);
 	}
 	free(fv);
@@ -392,11 +392,10 @@ v3_export(const struct cli *cli, int argc, char **argv)
 		sbuf_addc(&b, '\t');
 		put_field(&b, r->reason);
 		sbuf_addc(&b, '\n');
-		sbuf_printf(&maps, "%s\t", ipaddr_str(&r->ip));
-		maps_blacklist_value(cfg->blacklist_reply, r, &maps);
-		sbuf_addc(&maps, '\n');
 	}
 	free(bv);
+	struct blmap_ctx ctx = {&pol, cfg->blacklist_reply};
+	maps_blacklist_fill(&ctx, &maps);
 	path = xstrfmt("%s/rbl_cache", argv[0]);
 	write_out(path, &b, 0);
 	free(path);

@@ -42,6 +42,12 @@ void heap_remove(struct heap *h, struct heap_node *node);
 void heap_rekey(struct heap *h, struct heap_node *node, int64_t key);
 /* heap_top - the node with the smallest key, or NULL */
 struct heap_node *heap_top(const struct heap *h);
+/* heap_top_key - the smallest key, or INT64_MAX for an empty heap */
+static inline int64_t
+heap_top_key(const struct heap *h)
+{
+	return h->n ? h->v[0]->key : INT64_MAX;
+}
 static inline size_t
 heap_count(const struct heap *h)
 {

@@ -118,6 +118,31 @@ iptab_del(struct iptab *t, const struct ipaddr *ip)
 	return rec;
 }
 
+/* cmp_key - qsort_r order of two records by their keys */
+static int
+cmp_key(const void *a, const void *b, void *arg)
+{
+	size_t off = *(const size_t *)arg;
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+
+	return ipaddr_cmp((const struct ipaddr *)(const void *)(x + off),
+	    (const struct ipaddr *)(const void *)(y + off));
+}
+
+void **
+iptab_sorted(const struct iptab *t, size_t *n)
+{
+	void **v = xcalloc(t->count + 1, sizeof(*v));
+	size_t k = 0, off = t->key_offset;
+	void *rec;
+
+	for (size_t c = 0; (rec = iptab_next(t, &c)) != NULL;)
+		v[k++] = rec;
+	qsort_r(v, k, sizeof(*v), cmp_key, &off);
+	*n = k;
+	return v;
+}
+
 void *
 iptab_next(const struct iptab *t, size_t *cursor)
 {

@@ -40,4 +40,8 @@ size_t iptab_count(const struct iptab *t);
  * The table must not change during an iteration. */
 void *iptab_next(const struct iptab *t, size_t *cursor);
 
+/* iptab_sorted - every record, sorted by IP (ipaddr_cmp); *n of them in
+ * an array the caller frees */
+void **iptab_sorted(const struct iptab *t, size_t *n);
+
 #endif

@@ -1,11 +1,12 @@
 /*
- * authfail - failed authentications per IP, in a sliding window.
+ * authfail - failed authentications per IP, counted in windows.
  *
  * DESCRIPTION
  *	A window starts with the first failure of a kind and lasts
  *	`window' seconds; a failure after that starts a new one.  This
  *	counts bursts (a brute-force run) and forgets a user's occasional
- *	typo.
+ *	typo.  A window's start and count are all that is stored, so a
+ *	burst that straddles two windows is counted in halves.
  *
  * SECURITY
  *	Only the IP is kept (the user names tried are in the log, escaped).
@@ -13,76 +14,65 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/mem.h"
 #include "authfail.h"
 
 void
 af_init(struct authfail *a, const struct af_cfg *cfg)
 {
-	memset(a, 0, sizeof(*a));
 	a->cfg = *cfg;
-	iptab_init(&a->tab, offsetof(struct af_rec, ip));
+	ttltab_init(&a->tab, cfg->window);
+}
+
+static void
+rec_free(struct ttl_rec *r)
+{
+	free(r);
 }
 
 void
 af_free(struct authfail *a)
 {
-	struct af_rec *rec;
-
-	for (size_t c = 0; (rec = iptab_next(&a->tab, &c)) != NULL;)
-		free(rec);
-	iptab_free(&a->tab);
-	heap_free(&a->expiry);
+	ttltab_free(&a->tab, rec_free);
 }
 
 void
 af_configure(struct authfail *a, const struct af_cfg *cfg)
 {
-	struct af_rec *rec;
-	bool rekey = cfg->window != a->cfg.window;
-
 	a->cfg = *cfg;
-	if (!rekey)
-		return;
-	for (size_t c = 0; (rec = iptab_next(&a->tab, &c)) != NULL;)
-		heap_rekey(&a->expiry, &rec->expiry, rec->last + cfg->window);
+	ttltab_set_ttl(&a->tab, cfg->window);
 }
 
 struct af_rec *
 af_get(const struct authfail *a, const struct ipaddr *ip)
 {
-	return iptab_get(&a->tab, ip);
+	return (struct af_rec *)ttltab_get(&a->tab, ip);
 }
 
 size_t
 af_count(const struct authfail *a)
 {
-	return iptab_count(&a->tab);
+	return ttltab_count(&a->tab);
 }
 
 int64_t
 af_next_expiry(const struct authfail *a)
 {
-	struct heap_node *top = heap_top(&a->expiry);
+	return ttltab_next_expiry(&a->tab);
+}
 
-	return top ? top->key : INT64_MAX;
+struct af_rec **
+af_sorted(const struct authfail *a, size_t *n)
+{
+	return (struct af_rec **)ttltab_sorted(&a->tab, n);
 }
 
 static struct af_rec *
 get_or_new(struct authfail *a, const struct ipaddr *ip, int64_t t)
 {
-	struct af_rec *rec = iptab_get(&a->tab, ip);
+	bool fresh;
 
-	if (rec != NULL)
-		return rec;
-	rec = xcalloc(1, sizeof(*rec));
-	rec->ip = *ip;
-	rec->last = t;
-	rec->expiry.slot = HEAP_NONE;
-	rec->expiry.key = t + a->cfg.window;
-	iptab_put(&a->tab, rec);
-	heap_push(&a->expiry, &rec->expiry);
-	return rec;
+	return (struct af_rec *)ttltab_get_or_new(
+	    &a->tab, ip, t, sizeof(struct af_rec), &fresh);
 }
 
 uint32_t
@@ -96,30 +86,21 @@ af_event(struct authfail *a, const struct ipaddr *ip, enum af_kind kind,
 		rec->count[kind] = 0;
 	}
 	rec->count[kind]++;
-	if (t > rec->last)
-		rec->last = t;
-	/* the heap key stays a lower bound; af_expire corrects it */
+	ttltab_touch(&rec->t, t);
 	actions_add(out, ACT_AUTH_DIRTY)->ip = *ip;
 	return rec->count[kind];
-}
-
-static void
-unlink_rec(struct authfail *a, struct af_rec *rec)
-{
-	heap_remove(&a->expiry, &rec->expiry);
-	iptab_del(&a->tab, &rec->ip);
-	free(rec);
 }
 
 void
 af_forget(struct authfail *a, const struct ipaddr *ip, struct actions *out)
 {
-	struct af_rec *rec = iptab_get(&a->tab, ip);
+	struct ttl_rec *rec = ttltab_get(&a->tab, ip);
 
 	if (rec == NULL)
 		return;
 	actions_add(out, ACT_AUTH_DIRTY)->ip = *ip;
-	unlink_rec(a, rec);
+	ttltab_unlink(&a->tab, rec);
+	free(rec);
 }
 
 void
@@ -130,23 +111,17 @@ af_restore(struct authfail *a, const struct ipaddr *ip, enum af_kind kind,
 
 	rec->first[kind] = first;
 	rec->count[kind] = count;
-	if (last > rec->last)
-		rec->last = last;
-	heap_rekey(&a->expiry, &rec->expiry, rec->last + a->cfg.window);
+	ttltab_touch(&rec->t, last);
+	ttltab_restored(&a->tab, &rec->t);
 }
 
 void
 af_expire(struct authfail *a, int64_t now, struct actions *out)
 {
-	struct heap_node *top;
+	struct ttl_rec *rec;
 
-	while ((top = heap_top(&a->expiry)) != NULL && top->key <= now) {
-		struct af_rec *rec = HEAP_ENTRY(top, struct af_rec, expiry);
-		if (rec->last + a->cfg.window > now) {
-			heap_rekey(&a->expiry, top, rec->last + a->cfg.window);
-			continue;
-		}
+	while ((rec = ttltab_pop_expired(&a->tab, now)) != NULL) {
 		actions_add(out, ACT_AUTH_DIRTY)->ip = rec->ip;
-		unlink_rec(a, rec);
+		free(rec);
 	}
 }

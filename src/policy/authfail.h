@@ -1,10 +1,12 @@
 /*
  * authfail - failed authentications per IP: SMTP AUTH (Postfix SASL) and
- * POP3/IMAP logins, each counted in a sliding window.
+ * POP3/IMAP logins, each counted in windows of `window' seconds.
  *
- * More than the threshold of one kind within `window' seconds is as bad
- * as a DNSBL listing: the IP is blacklisted.  A record goes after
- * `window' of silence, or when the IP logs in successfully.
+ * A window starts with the first failure of a kind (after the previous
+ * window ended) and lasts `window' seconds.  More than the threshold of
+ * one kind in one window is as bad as a DNSBL listing: the IP is
+ * blacklisted.  A record goes after `window' of silence, or when the IP
+ * logs in successfully.
  */
 #ifndef POPAUTH_AUTHFAIL_H
 #define POPAUTH_AUTHFAIL_H
@@ -13,8 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lib/heap.h"
-#include "../lib/iptab.h"
+#include "../lib/ttltab.h"
 #include "actions.h"
 
 enum af_kind {
@@ -24,11 +25,9 @@ enum af_kind {
 };
 
 struct af_rec {
-	struct ipaddr ip;
+	struct ttl_rec t; /* ip, the latest failure; first: ttltab */
 	int64_t first[AF__COUNT]; /* start of the current window */
-	int64_t last;
 	uint32_t count[AF__COUNT];
-	struct heap_node expiry; /* key: last + window */
 };
 
 struct af_cfg {
@@ -38,8 +37,7 @@ struct af_cfg {
 
 struct authfail {
 	struct af_cfg cfg;
-	struct iptab tab;
-	struct heap expiry;
+	struct ttltab tab; /* of af_rec, ttl: window */
 };
 
 void af_init(struct authfail *a, const struct af_cfg *cfg);
@@ -61,5 +59,7 @@ void af_expire(struct authfail *a, int64_t now, struct actions *out);
 int64_t af_next_expiry(const struct authfail *a);
 struct af_rec *af_get(const struct authfail *a, const struct ipaddr *ip);
 size_t af_count(const struct authfail *a);
+/* af_sorted - every record, sorted by IP (caller frees the array) */
+struct af_rec **af_sorted(const struct authfail *a, size_t *n);
 
 #endif

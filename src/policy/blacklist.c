@@ -125,10 +125,8 @@ bl_count(const struct blacklist *bl)
 int64_t
 bl_next_expiry(const struct blacklist *bl)
 {
-	struct heap_node *top = heap_top(&bl->expiry);
-
 	/* a lower bound: at worst a wake-up that finds nothing due */
-	return top ? top->key : INT64_MAX;
+	return heap_top_key(&bl->expiry);
 }
 
 /* intern - one copy of each authority string */
@@ -337,24 +335,8 @@ bl_expire(struct blacklist *bl, int64_t now, struct actions *out)
 		actions_add(out, ACT_BL_MAP);
 }
 
-static int
-cmp_rec(const void *a, const void *b)
-{
-	const struct bl_rec *const *x = a, *const *y = b;
-
-	return ipaddr_cmp(&(*x)->ip, &(*y)->ip);
-}
-
 struct bl_rec **
 bl_sorted(const struct blacklist *bl, size_t *n)
 {
-	struct bl_rec **v = xcalloc(iptab_count(&bl->tab) + 1, sizeof(*v));
-	struct bl_rec *rec;
-	size_t k = 0;
-
-	for (size_t c = 0; (rec = iptab_next(&bl->tab, &c)) != NULL;)
-		v[k++] = rec;
-	qsort(v, k, sizeof(*v), cmp_rec);
-	*n = k;
-	return v;
+	return (struct bl_rec **)iptab_sorted(&bl->tab, n);
 }

@@ -25,12 +25,14 @@ fish_init(struct fishing *f, const struct fish_cfg *cfg)
 {
 	memset(f, 0, sizeof(*f));
 	f->cfg = *cfg;
-	iptab_init(&f->tab, offsetof(struct fish_rec, ip));
+	ttltab_init(&f->tab, cfg->expire);
 }
 
 static void
-rec_free(struct fish_rec *rec)
+rec_free(struct ttl_rec *r)
 {
+	struct fish_rec *rec = (struct fish_rec *)r;
+
 	for (uint32_t i = 0; i < rec->npairs; i++) {
 		free(rec->pairs[i].rcpt);
 		free(rec->pairs[i].sender);
@@ -42,62 +44,39 @@ rec_free(struct fish_rec *rec)
 void
 fish_free(struct fishing *f)
 {
-	struct fish_rec *rec;
-
-	for (size_t c = 0; (rec = iptab_next(&f->tab, &c)) != NULL;)
-		rec_free(rec);
-	iptab_free(&f->tab);
-	heap_free(&f->expiry);
+	ttltab_free(&f->tab, rec_free);
 }
 
 void
 fish_configure(struct fishing *f, const struct fish_cfg *cfg)
 {
-	struct fish_rec *rec;
-	bool rekey = cfg->expire != f->cfg.expire;
-
 	f->cfg = *cfg;
-	if (!rekey)
-		return;
-	for (size_t c = 0; (rec = iptab_next(&f->tab, &c)) != NULL;)
-		heap_rekey(&f->expiry, &rec->expiry, rec->last + cfg->expire);
+	ttltab_set_ttl(&f->tab, cfg->expire);
 }
 
 struct fish_rec *
 fish_get(const struct fishing *f, const struct ipaddr *ip)
 {
-	return iptab_get(&f->tab, ip);
+	return (struct fish_rec *)ttltab_get(&f->tab, ip);
 }
 
 size_t
 fish_count(const struct fishing *f)
 {
-	return iptab_count(&f->tab);
+	return ttltab_count(&f->tab);
 }
 
 int64_t
 fish_next_expiry(const struct fishing *f)
 {
-	struct heap_node *top = heap_top(&f->expiry);
-
-	return top ? top->key : INT64_MAX;
+	return ttltab_next_expiry(&f->tab);
 }
 
 static struct fish_rec *
-get_or_new(struct fishing *f, const struct ipaddr *ip, int64_t t)
+get_or_new(struct fishing *f, const struct ipaddr *ip, int64_t t, bool *fresh)
 {
-	struct fish_rec *rec = iptab_get(&f->tab, ip);
-
-	if (rec != NULL)
-		return rec;
-	rec = xcalloc(1, sizeof(*rec));
-	rec->ip = *ip;
-	rec->last = t;
-	rec->expiry.slot = HEAP_NONE;
-	rec->expiry.key = t + f->cfg.expire;
-	iptab_put(&f->tab, rec);
-	heap_push(&f->expiry, &rec->expiry);
-	return rec;
+	return (struct fish_rec *)ttltab_get_or_new(
+	    &f->tab, ip, t, sizeof(struct fish_rec), fresh);
 }
 
 static struct fish_pair *
@@ -142,11 +121,12 @@ fish_event(struct fishing *f, const struct ipaddr *ip, const char *rcpt,
     const char *sender, int64_t t, uint32_t *pair_hits, uint32_t *npairs,
     struct actions *out)
 {
-	bool fresh = iptab_get(&f->tab, ip) == NULL;
-	struct fish_rec *rec = get_or_new(f, ip, t);
+	bool fresh, new_pair, fishing;
+	struct fish_rec *rec = get_or_new(f, ip, t, &fresh);
 	struct fish_pair *p = pair_find(rec, rcpt, sender);
-	int64_t prev = rec->last;
-	bool new_pair = p == NULL, fishing;
+	int64_t prev = rec->t.last;
+
+	new_pair = p == NULL;
 
 	if (new_pair) {
 		p = pair_add(rec, rcpt, sender);
@@ -157,9 +137,7 @@ fish_event(struct fishing *f, const struct ipaddr *ip, const char *rcpt,
 		if (t > p->last)
 			p->last = t;
 	}
-	if (t > rec->last)
-		rec->last = t;
-	/* the heap key stays a lower bound; fish_expire corrects it */
+	ttltab_touch(&rec->t, t);
 	actions_add(out, ACT_FISH_DIRTY)->ip = *ip;
 	*pair_hits = p->hits;
 	*npairs = rec->npairs;
@@ -175,7 +153,8 @@ void
 fish_restore(struct fishing *f, const struct ipaddr *ip, const char *rcpt,
     const char *sender, int64_t first, int64_t last, uint32_t hits)
 {
-	struct fish_rec *rec = get_or_new(f, ip, last);
+	bool fresh;
+	struct fish_rec *rec = get_or_new(f, ip, last, &fresh);
 	struct fish_pair *p = pair_find(rec, rcpt, sender);
 
 	if (p == NULL)
@@ -183,72 +162,42 @@ fish_restore(struct fishing *f, const struct ipaddr *ip, const char *rcpt,
 	p->first = first;
 	p->last = last;
 	p->hits = hits;
-	if (last > rec->last)
-		rec->last = last;
-	heap_rekey(&f->expiry, &rec->expiry, rec->last + f->cfg.expire);
-}
-
-static void
-unlink_rec(struct fishing *f, struct fish_rec *rec)
-{
-	heap_remove(&f->expiry, &rec->expiry);
-	iptab_del(&f->tab, &rec->ip);
-	rec_free(rec);
+	ttltab_touch(&rec->t, last);
+	ttltab_restored(&f->tab, &rec->t);
 }
 
 void
 fish_forget(struct fishing *f, const struct ipaddr *ip, struct actions *out)
 {
-	struct fish_rec *rec = iptab_get(&f->tab, ip);
+	struct ttl_rec *rec = ttltab_get(&f->tab, ip);
 
 	if (rec == NULL)
 		return;
 	actions_add(out, ACT_FISH_DIRTY)->ip = *ip;
-	unlink_rec(f, rec);
+	ttltab_unlink(&f->tab, rec);
+	rec_free(rec);
 }
 
 void
 fish_expire(struct fishing *f, int64_t now, struct actions *out)
 {
-	struct heap_node *top;
+	struct ttl_rec *r;
 
-	while ((top = heap_top(&f->expiry)) != NULL && top->key <= now) {
-		struct fish_rec *rec = HEAP_ENTRY(top, struct fish_rec, expiry);
-		if (rec->last + f->cfg.expire > now) {
-			heap_rekey(&f->expiry, top, rec->last + f->cfg.expire);
-			continue;
-		}
+	while ((r = ttltab_pop_expired(&f->tab, now)) != NULL) {
+		struct fish_rec *rec = (struct fish_rec *)r;
 		if (actions_want(out, MSG_INFO))
 			actions_log(out, MSG_INFO,
 			    "address fishing data of %s has expired (%u "
-			    "unknown "
-			    "recipient(s), last %s)",
-			    ipaddr_str(&rec->ip), rec->npairs,
-			    time_str(rec->last));
-		actions_add(out, ACT_FISH_DIRTY)->ip = rec->ip;
-		unlink_rec(f, rec);
+			    "unknown recipient(s), last %s)",
+			    ipaddr_str(&r->ip), rec->npairs, time_str(r->last));
+		actions_add(out, ACT_FISH_DIRTY)->ip = r->ip;
+		rec_free(r);
 		f->expired++;
 	}
-}
-
-static int
-cmp_rec(const void *a, const void *b)
-{
-	const struct fish_rec *const *x = a, *const *y = b;
-
-	return ipaddr_cmp(&(*x)->ip, &(*y)->ip);
 }
 
 struct fish_rec **
 fish_sorted(const struct fishing *f, size_t *n)
 {
-	struct fish_rec **v = xcalloc(iptab_count(&f->tab) + 1, sizeof(*v));
-	struct fish_rec *rec;
-	size_t k = 0;
-
-	for (size_t c = 0; (rec = iptab_next(&f->tab, &c)) != NULL;)
-		v[k++] = rec;
-	qsort(v, k, sizeof(*v), cmp_rec);
-	*n = k;
-	return v;
+	return (struct fish_rec **)ttltab_sorted(&f->tab, n);
 }

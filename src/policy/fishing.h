@@ -16,8 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lib/heap.h"
-#include "../lib/iptab.h"
+#include "../lib/ttltab.h"
 #include "actions.h"
 
 /* pairs kept per IP: beyond what any threshold needs; the oldest goes */
@@ -30,11 +29,9 @@ struct fish_pair {
 };
 
 struct fish_rec {
-	struct ipaddr ip;
-	int64_t last; /* the latest unknown-recipient event */
+	struct ttl_rec t; /* ip, the latest unknown-recipient event */
 	uint32_t npairs, cap;
 	struct fish_pair *pairs;
-	struct heap_node expiry; /* key: last + expire */
 };
 
 struct fish_cfg {
@@ -45,8 +42,7 @@ struct fish_cfg {
 
 struct fishing {
 	struct fish_cfg cfg;
-	struct iptab tab;
-	struct heap expiry;
+	struct ttltab tab; /* of fish_rec, ttl: expire */
 	uint64_t expired;
 };
 

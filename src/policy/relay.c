@@ -71,9 +71,7 @@ relay_get(const struct relay *r, const struct ipaddr *ip)
 int64_t
 relay_next_expiry(const struct relay *r)
 {
-	struct heap_node *top = heap_top(&r->expiry);
-
-	return top ? top->key : INT64_MAX;
+	return heap_top_key(&r->expiry);
 }
 
 /* ip_new - a lease record ending at `end', in table and heap */
@@ -268,25 +266,8 @@ relay_set_lease(struct relay *r, int64_t lease)
 	}
 }
 
-static int
-cmp_rec(const void *a, const void *b)
-{
-	const struct relay_ip *const *x = a, *const *y = b;
-
-	return ipaddr_cmp(&(*x)->ip, &(*y)->ip);
-}
-
 const struct relay_ip **
 relay_sorted(const struct relay *r, size_t *n)
 {
-	const struct relay_ip **v =
-	    xcalloc(iptab_count(&r->tab) + 1, sizeof(*v));
-	const struct relay_ip *rec;
-	size_t k = 0;
-
-	for (size_t c = 0; (rec = iptab_next(&r->tab, &c)) != NULL;)
-		v[k++] = rec;
-	qsort(v, k, sizeof(*v), cmp_rec);
-	*n = k;
-	return v;
+	return (const struct relay_ip **)iptab_sorted(&r->tab, n);
 }

@@ -710,6 +710,7 @@ store_clear_all(struct store *st)
 		NULL, NULL, NULL) != SQLITE_OK) {
 		msg_error(
 		    "state file %s: %s", st->path, sqlite3_errmsg(st->db));
+		st->resync = true; /* the next commit tries again */
 		return;
 	}
 	st->resync = false;
