@@ -73,8 +73,28 @@ main(void)
 	T_EQ_INT(ev.time, 1795720000);
 	T_EQ_INT(ev.proto, PROTO_IMAP);
 
-	T_EQ_INT(pr.st.lines, 6);
-	T_EQ_INT(pr.st.events[EVENT_LOGIN], 2);
+	/* two-line servers: the connection line's age counts (a pid used
+	 * again much later must not inherit its address) */
+	T_OK(!feed(&pr,
+	    "Nov 26 10:00:00 mail gnu-pop3d[77]: connect from "
+	    "192.0.2.7",
+	    &ev));
+	T_OK(!feed(&pr,
+	    "Nov 26 19:30:00 mail gnu-pop3d[77]: User 'alice' logged in with "
+	    "mailbox '/var/mail/alice'",
+	    &ev));
+	T_OK(!feed(&pr,
+	    "Nov 26 19:40:00 mail gnu-pop3d[78]: connect from "
+	    "192.0.2.8",
+	    &ev));
+	T_OK(feed(&pr,
+	    "Nov 26 19:40:01 mail gnu-pop3d[78]: User 'bob' logged in with "
+	    "mailbox '/var/mail/bob'",
+	    &ev));
+	T_EQ_STR(ipaddr_str(&ev.ip), "192.0.2.8");
+
+	T_EQ_INT(pr.st.lines, 10);
+	T_EQ_INT(pr.st.events[EVENT_LOGIN], 3);
 	T_EQ_STR(pr.st.recog[0], "dovecot");
 	T_EQ_INT(pr.st.recog_events[0], 2);
 

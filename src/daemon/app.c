@@ -105,6 +105,7 @@ app_dispatch(const struct config *cfg, char **err)
 			return NULL;
 		}
 	}
+	dispatch_ready(d);
 	return d;
 }
 

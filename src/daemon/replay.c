@@ -343,6 +343,8 @@ replay_mapped(struct replay *r, int fd, uint64_t size)
 	sc->disp = r->app.parser.dispatch;
 	sc->scratch = xcalloc(dispatch_handlers(sc->disp), sizeof(uint16_t));
 	lr_init(&sc->lr, 0, LR_DEFAULT_MAX_LINE);
+	/* the scanner may learn program names, nothing more */
+	dispatch_ready(sc->disp);
 	pthread_mutex_init(&sc->mu, NULL);
 	pthread_cond_init(&sc->cv, NULL);
 	if ((e = pthread_create(&th, NULL, scanner_main, sc)) != 0)

@@ -486,6 +486,13 @@ dispatch_new(const char *const *enabled, char **err)
 	return d;
 }
 
+void
+dispatch_ready(struct dispatch *d)
+{
+	if (d->dirty)
+		dispatch_build(d);
+}
+
 /* dispatch_configure - pass the settings to the recognisers */
 void
 dispatch_configure(struct dispatch *d, const struct recog_conf *conf)

@@ -29,6 +29,11 @@ struct dispatch;
  */
 struct dispatch *dispatch_new(const char *const *enabled, char **err);
 
+/* dispatch_ready - compile what dispatch_add_custom added (otherwise done
+ * by the first line that needs it): call once the patterns are in, before
+ * a second thread may use the dispatcher */
+void dispatch_ready(struct dispatch *d);
+
 /*
  * dispatch_configure - hand conf to every recogniser that takes
  * settings (NULL fields: their defaults).  Call after dispatch_new and

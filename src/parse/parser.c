@@ -105,12 +105,14 @@ parser_event(struct parser *pr, const struct logline *ll,
     const struct dispatch_sel *sel, const char *where, uint64_t lineno,
     struct event *ev)
 {
-	struct logline timed;
+	struct logline timed = *ll;
+	/* the time first: recognisers that pair two lines (a connection,
+	 * then its login) must know how old the first one is */
+	bool timely = header_time(&pr->ts, &timed);
 
-	if (!dispatch_match(pr->dispatch, sel, ll, ev))
+	if (!dispatch_match(pr->dispatch, sel, &timed, ev))
 		return false;
-	timed = *ll;
-	if (!header_time(&pr->ts, &timed)) {
+	if (!timely) {
 		pr->st.badtime++;
 		msg_warn_rate(&pr->rl_time,
 		    "%s line %llu: unreadable time \"%s\"; line skipped", where,

@@ -18,9 +18,12 @@
 #include "../lib/msg.h"
 #include "linereader.h"
 
+static void pick_once(void);
+
 void
 lr_init(struct linereader *lr, size_t bufsize, size_t max_line)
 {
+	pick_once();
 	memset(lr, 0, sizeof(*lr));
 	lr->max_line = max_line ? max_line : LR_DEFAULT_MAX_LINE;
 	/* the buffer must hold a whole maximal line plus its newline */
@@ -161,6 +164,17 @@ pick_blocks(void)
 }
 #endif
 
+/* pick_once - choose the scan before any reading (and before a replay
+ * starts its scanning thread: afterwards it is only read) */
+static void
+pick_once(void)
+{
+#ifdef __SSE2__
+	if (blocks_best == NULL)
+		blocks_best = pick_blocks();
+#endif
+}
+
 void
 lr_narrow_simd(void)
 {
@@ -183,8 +197,6 @@ scan(struct linereader *lr, const char *base, size_t len, lr_line_fn *fn,
 	size_t line = 0, pos = 0;
 
 #ifdef __SSE2__
-	if (blocks_best == NULL)
-		blocks_best = pick_blocks();
 	pos = blocks_best(lr, base, len, &line, fn, arg);
 #endif
 	for (;;) {
