@@ -194,6 +194,8 @@ test_errors(void)
 	    "\"smtp\" is not one of pop3, imap");
 	expect_error("bad server", "login_servers = dovecot, nosuchd\n",
 	    "no recogniser named \"nosuchd\"");
+	expect_error("fish_threshold beyond the pairs kept",
+	    "fish_threshold = 64\n", "is not a whole number in 1..63");
 	expect_error("not a login server", "login_servers = dovecot, postfix\n",
 	    "\"postfix\" is not a login server (it is always on)");
 	expect_error("bad destination", "log_destination = console\n",

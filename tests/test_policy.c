@@ -140,6 +140,13 @@ test_abuse(void)
 	}
 	T_EQ_INT(bl_count(&p.bl), 1);
 	T_EQ_INT(p.st.protected, 12);
+	T_OK(logged(&a,
+	    "ignored unknown-recipient by 203.0.113.5 "
+	    "[client.example.net]: relay lease, never blacklisted"));
+	ev = reject(EVENT_LOGIN_FAIL, "203.0.113.5", t + 2);
+	policy_event(&p, &ev, t + 2, &a);
+	T_OK(logged(&a, "ignored login-fail by 203.0.113.5"));
+	T_OK(af_get(&p.af, &ev.ip) == NULL);
 
 	/* a user who sent before fetching: listed for the forged sender,
 	 * cleared by the login 2 minutes later */
@@ -188,6 +195,21 @@ test_abuse(void)
 	T_OK(r != NULL && r->origin == BL_FISHING);
 	T_EQ_INT(r->ban_end, t + 200 + 604800);
 	T_OK(strstr(r->reason, "a5@example.test") != NULL);
+	/* a DNSBL-listed IP that goes fishing is banned the same */
+	ev = reject(EVENT_RBL, "198.18.0.67", t);
+	policy_event(&p, &ev, t, &a);
+	ev = reject(EVENT_UNKNOWN_RECIPIENT, "198.18.0.67", t + 100);
+	for (int i = 0; i < 2; i++) {
+		ev.addr = i ? SPAN_LIT("b1@example.test")
+			    : SPAN_LIT("b0@example.test");
+		ev.time = t + 100 + 10 * i;
+		policy_event(&p, &ev, ev.time, &a);
+	}
+	ipaddr_parse(&x, "198.18.0.67", 11);
+	r = bl_get(&p.bl, &x);
+	T_OK(r != NULL && r->origin == BL_DNSBL && r->total == 2);
+	T_EQ_INT(r->ban_end, t + 110 + 604800);
+	T_OK(logged(&a, "banned until"));
 
 	/* failed SMTP AUTH: the 6th in 10 minutes lists */
 	ev = reject(EVENT_SASL_FAIL, "203.0.113.99", t);
@@ -201,6 +223,15 @@ test_abuse(void)
 	ev.time = t + 200;
 	policy_event(&p, &ev, ev.time, &a);
 	T_EQ_INT(bl_get(&p.bl, &x)->total, 2);
+	/* a kind whose threshold is 0 is not counted at all, not even as
+	 * a repeat of a listed IP */
+	struct policy_cfg off = cfg;
+	off.af.threshold[AF_SASL] = 0;
+	policy_configure(&p, &off);
+	ev.time = t + 210;
+	policy_event(&p, &ev, ev.time, &a);
+	T_EQ_INT(bl_get(&p.bl, &x)->total, 2);
+	policy_configure(&p, &cfg);
 
 	/* relay denied, domain not found, content: logged only */
 	actions_reset(&a);

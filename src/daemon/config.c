@@ -32,6 +32,7 @@
 #include "../lib/sbuf.h"
 #include "../lib/spawn.h"
 #include "../parse/recog.h"
+#include "../policy/fishing.h"
 #include "../sink/accessmap.h"
 #include "config.h"
 
@@ -109,7 +110,10 @@ static const struct cfg_key keys[] = {
 	"keep a record this long after its last hit or ban end"},
     {"fish_expire", T_DURATION, "3d", OFF(fish_expire), 1, 366LL * 86400, NULL,
 	"forget unknown recipients after this much silence"},
-    {"fish_threshold", T_UINT, "5", OFF(fish_threshold), 1, 1000, NULL,
+    /* at most FISH_MAX_PAIRS pairs are kept per IP: more could never
+     * be counted */
+    {"fish_threshold", T_UINT, "5", OFF(fish_threshold), 1, FISH_MAX_PAIRS - 1,
+	NULL,
 	"more distinct unknown recipient/sender pairs than this is fishing"},
     {"nullroute_freq", T_RATE, "0.03333333", OFF(nullroute_freq), 0, 0, NULL,
 	"hits per second above which a blacklisted IP is banned"},

@@ -267,6 +267,25 @@ bl_repeat(struct blacklist *bl, struct bl_rec *rec, const char *host, int64_t t,
 	return banned;
 }
 
+bool
+bl_ban(struct blacklist *bl, struct bl_rec *rec, int64_t t, int64_t until,
+    const char *why, struct actions *out)
+{
+	if (until <= rec->ban_end)
+		return false;
+	if (rec->ban_end <= t)
+		bl->st.bans++;
+	rec->ban_end = until;
+	/* the expiry heap's key stays a lower bound (the end moved later) */
+	dirty(out, rec, false);
+	if (actions_want(out, MSG_INFO))
+		actions_log(out, MSG_INFO,
+		    "blacklisted %s%s banned until %s (%s)",
+		    ipaddr_str(&rec->ip), host_part(rec->host), time_str(until),
+		    why);
+	return true;
+}
+
 /* unlink_rec - out of table and heap, and freed */
 static void
 unlink_rec(struct blacklist *bl, struct bl_rec *rec)

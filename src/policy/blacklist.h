@@ -95,6 +95,14 @@ struct bl_rec *bl_add(struct blacklist *bl, const struct ipaddr *ip,
 bool bl_repeat(struct blacklist *bl, struct bl_rec *rec, const char *host,
     int64_t t, struct actions *out);
 
+/*
+ * bl_ban - ban a listed IP until at least `until' (a fisher that was
+ * listed already); a ban is never shortened.  Returns true when this set
+ * or extended the ban.
+ */
+bool bl_ban(struct blacklist *bl, struct bl_rec *rec, int64_t t, int64_t until,
+    const char *why, struct actions *out);
+
 /* bl_remove - forget a record (login grace, `popauth forget') */
 void bl_remove(struct blacklist *bl, struct bl_rec *rec, struct actions *out);
 

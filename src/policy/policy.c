@@ -154,30 +154,42 @@ who(const struct event *ev)
 	return b;
 }
 
+/* protected - ev's IP is never blacklisted: count it, say why */
+static bool protected(
+    struct policy *p, const struct event *ev, struct actions *out)
+{
+	const char *why = policy_protected(p, &ev->ip);
+
+	if (why == NULL)
+		return false;
+	p->st.protected ++;
+	if (actions_want(out, MSG_INFO))
+		actions_log(out, MSG_INFO,
+		    "ignored %s by %s: %s, never blacklisted",
+		    event_kind_name(ev->kind), who(ev), why);
+	return true;
+}
+
 /*
- * hit - an event that lists an IP, or repeats on a listed one.  ban > 0:
- * a new listing is banned at once for that long (fishers).
+ * hit - an event that lists an IP, or repeats on a listed one (an IP
+ * that may be listed: see protected).  ban > 0: the IP is banned at once
+ * for that long (fishers), whether it was listed before or not.
  */
 static void
 hit(struct policy *p, const struct event *ev, enum bl_origin origin,
     const char *authority, const char *reason, int64_t ban, struct actions *out)
 {
-	const char *why = policy_protected(p, &ev->ip);
-	struct bl_rec *rec;
+	struct bl_rec *rec = bl_get(&p->bl, &ev->ip);
 
-	if (why != NULL) {
-		p->st.protected ++;
-		if (actions_want(out, MSG_INFO))
-			actions_log(out, MSG_INFO,
-			    "ignored %s by %s: %s, never blacklisted",
-			    event_kind_name(ev->kind), who(ev), why);
-		return;
-	}
-	if ((rec = bl_get(&p->bl, &ev->ip)) != NULL)
-		bl_repeat(&p->bl, rec, str(ev->host), ev->time, out);
-	else
+	if (rec == NULL) {
 		bl_add(&p->bl, &ev->ip, origin, authority, str(ev->host),
 		    reason, ev->time, ban, out);
+		return;
+	}
+	bl_repeat(&p->bl, rec, str(ev->host), ev->time, out);
+	if (ban > 0)
+		bl_ban(&p->bl, rec, ev->time, ev->time + ban,
+		    bl_origin_name(origin), out);
 }
 
 /* login - a successful POP3/IMAP login */
@@ -245,20 +257,21 @@ authfail(struct policy *p, const struct event *ev, enum af_kind kind,
 	uint32_t n, limit = p->cfg.af.threshold[kind];
 	char reason[200], d[64];
 
-	if (policy_protected(p, &ev->ip) != NULL) {
-		/* a user with a lease mistyping on another device */
-		p->st.protected ++;
+	if (limit == 0) {
+		/* the admin does not count this kind at all */
+		p->st.ignored++;
 		return;
 	}
+	/* a protected IP: e.g. a user with a lease mistyping on another
+	 * device */
+	if (protected(p, ev, out))
+		return;
 	n = af_event(&p->af, &ev->ip, kind, ev->time, out);
 	if (actions_want(out, MSG_DEBUG))
 		actions_log(out, MSG_DEBUG, "failed %s from %s as %s (%u)",
 		    what, who(ev), esc(ev->user), n);
-	if (bl_get(&p->bl, &ev->ip) != NULL) {
-		hit(p, ev, BL_AUTH, NULL, NULL, 0, out);
-		return;
-	}
-	if (limit == 0 || n <= limit)
+	/* a listed IP: every failure is a repeat hit */
+	if (n <= limit && bl_get(&p->bl, &ev->ip) == NULL)
 		return;
 	snprintf(reason, sizeof(reason), "%u failed %s attempts in %s", n, what,
 	    dur_fmt(p->cfg.af.window, d, sizeof(d)));
@@ -278,23 +291,15 @@ unknown_recipient(struct policy *p, const struct event *ev, struct actions *out)
 		    "local address <%s> not found in mail from <%s> using %s "
 		    "(helo=%s)",
 		    esc(to), esc(ev->from), who(ev), esc(ev->helo));
-	if (policy_protected(p, &ev->ip) != NULL) {
-		p->st.protected ++;
+	if (protected(p, ev, out))
 		return;
-	}
 	snprintf(rcpt, sizeof(rcpt), "%s", str(to));
 	if (!fish_event(&p->fish, &ev->ip, rcpt, str(ev->from), ev->time, &hits,
 		&npairs, out))
 		return;
 	snprintf(reason, sizeof(reason),
-	    "address fishing: <%s> does not exist "
-	    "here",
-	    rcpt);
-	if (bl_get(&p->bl, &ev->ip) != NULL)
-		hit(p, ev, BL_FISHING, NULL, NULL, 0, out);
-	else
-		hit(p, ev, BL_FISHING, p->cfg.myhostname, reason,
-		    p->cfg.fish_ban, out);
+	    "address fishing: <%s> does not exist here", rcpt);
+	hit(p, ev, BL_FISHING, p->cfg.myhostname, reason, p->cfg.fish_ban, out);
 }
 
 /* forgery - sender, recipient or HELO forgery */
@@ -337,7 +342,8 @@ forgery(struct policy *p, const struct event *ev, struct actions *out)
 			    who(ev), esc(ev->addr.n ? ev->addr : ev->helo));
 		break;
 	}
-	hit(p, ev, origin, p->cfg.myhostname, reason, 0, out);
+	if (!protected(p, ev, out))
+		hit(p, ev, origin, p->cfg.myhostname, reason, 0, out);
 }
 
 /* summary - the rejects that are only logged */
@@ -428,14 +434,16 @@ policy_event(
 		authfail(p, ev, AF_SASL, out);
 		break;
 	case EVENT_RBL:
-		hit(p, ev, BL_DNSBL, ev->zone.n ? str(ev->zone) : "a DNSBL",
-		    str(ev->reason), 0, out);
+		if (!protected(p, ev, out))
+			hit(p, ev, BL_DNSBL,
+			    ev->zone.n ? str(ev->zone) : "a DNSBL",
+			    str(ev->reason), 0, out);
 		break;
 	case EVENT_BLACKLISTED:
-		if ((rec = bl_get(&p->bl, &ev->ip)) != NULL)
-			hit(p, ev, BL_DNSBL, NULL, NULL, 0, out);
-		else
+		if ((rec = bl_get(&p->bl, &ev->ip)) == NULL)
 			unknown_hit(p, ev, now, out);
+		else if (!protected(p, ev, out))
+			bl_repeat(&p->bl, rec, str(ev->host), ev->time, out);
 		break;
 	case EVENT_SENDER_FORGERY:
 	case EVENT_RECIPIENT_FORGERY:
