@@ -304,6 +304,9 @@ test_custom_errors(void)
 	custom_err("", "expected");
 	custom_err("login", "expected");
 	custom_err("logon p /(?<ip>x)/", "unknown event kind 'logon'");
+	custom_err("helo-forgery p /(?<ip>x)/",
+	    "no custom pattern for the event kind 'helo-forgery' (use login, "
+	    "login-fail, sasl-fail, rbl, blacklisted)");
 	custom_err("login p", "/.../");
 	custom_err("login p (?<ip>x)", "/.../");
 	custom_err("login p /(?<ip>x)", "/.../");

@@ -50,6 +50,8 @@ usage(FILE *out)
 	    ")\n"
 	    "  -o name=value   override a configuration parameter\n"
 	    "  -v              verbose (debug) messages\n"
+	    "  -h, --help      this text\n"
+	    "  -V, --version   the version\n"
 	    "\n"
 	    "See popauth(8) and popauth.conf(5).\n",
 	    out);

@@ -600,11 +600,15 @@ dispatch_add_custom(struct dispatch *d, const char *spec, char **err)
 	}
 	memcpy(name, kind.p, kind.n);
 	name[kind.n] = 0;
+	/* the kinds whose meaning needs no more than the groups a pattern
+	 * can fill (a forgery or unknown recipient needs its addresses) */
 	enum event_kind k = event_kind_parse(name);
-	if (k == EVENT_NONE) {
+	if (k != EVENT_LOGIN && k != EVENT_LOGIN_FAIL && k != EVENT_SASL_FAIL &&
+	    k != EVENT_RBL && k != EVENT_BLACKLISTED) {
 		err_set(err,
-		    "custom pattern: unknown event kind '%s' (known: "
-		    "login)",
+		    "custom pattern: %s event kind '%s' (use login, "
+		    "login-fail, sasl-fail, rbl, blacklisted)",
+		    k == EVENT_NONE ? "unknown" : "no custom pattern for the",
 		    escs(name));
 		return false;
 	}

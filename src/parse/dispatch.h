@@ -46,7 +46,8 @@ void dispatch_configure(struct dispatch *d, const struct recog_conf *conf);
  * call:
  *	"<kind> <program> /<PCRE2 regex>/[flags]"
  *	e.g.  login mypopd /^LOGIN (?<user>\S+) from (?<ip>\S+)$/
- * kind is an event kind name ("login"); program an exact program name,
+ * kind is login, login-fail, sasl-fail, rbl or blacklisted (the kinds
+ * whose meaning needs only the groups below); program an exact program name,
  * a prefix ending in '*', or "*" for all programs; flags any of i, m,
  * s, x.  The regex is matched against the message (what follows
  * "prog[pid]: ").  Named groups: ip (required, parsed with
