@@ -120,6 +120,19 @@ def test_import(work):
     check(r.returncode == 1 and 'not empty' in r.stderr,
           'export-v3 refuses a directory that is not empty')
 
+    # forget: the record goes, and the map follows
+    r = run(conf, 'forget', '198.51.100.7', '2001:db8::25')
+    check('forgot 198.51.100.7' in r.stdout, 'forget says what it dropped')
+    with open(work + '/blacklist') as f:
+        check(f.read() == '', 'the blacklist map follows')
+    check('not blacklisted' in run(conf, 'show', '198.51.100.7').stdout,
+          'show knows nothing of it any more')
+    r = run(conf, 'forget', '192.0.2.250', ok=False)
+    check(r.returncode == 1 and 'nothing known' in r.stdout,
+          'forget of an unknown IP: exit 1')
+    r = run(conf, 'forget', 'not-an-ip', ok=False)
+    check(r.returncode == 2, 'forget of something that is no IP: exit 2')
+
 
 def test_bad(work):
     import time

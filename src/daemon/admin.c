@@ -50,6 +50,36 @@ when(int64_t t)
 }
 
 int
+admin_list_relays(const struct config *cfg, bool all)
+{
+	struct policy pol;
+	struct store *st = admin_load(cfg, &pol);
+	int64_t now = (int64_t)time(NULL);
+	size_t n;
+	const struct relay_ip **v = relay_sorted(&pol.relay, &n);
+
+	if (isatty(1))
+		printf("%-39s %-19s %-19s %-19s %6s %s\n", "# IP",
+		    "LEASE UNTIL", "FIRST LOGIN", "LAST LOGIN", "LOGINS",
+		    "USER");
+	for (size_t i = 0; i < n; i++) {
+		if (!all && v[i]->end.key <= now)
+			continue;
+		for (uint32_t u = 0; u < v[i]->nusers; u++) {
+			const struct relay_user *ru = &v[i]->users[u];
+			printf("%-39s %-19s %-19s %-19s %6u %s\n",
+			    ipaddr_str(&v[i]->ip), time_str(v[i]->end.key),
+			    time_str(ru->first), time_str(ru->last), ru->count,
+			    escs(ru->name));
+		}
+	}
+	free((void *)v);
+	policy_free(&pol);
+	store_close(st);
+	return 0;
+}
+
+int
 admin_list_blacklist(const struct config *cfg, bool all)
 {
 	struct policy pol;
@@ -203,9 +233,8 @@ admin_forget(const struct cli *cli, int argc, char **argv)
 			printf("%s: nothing known\n", ipaddr_str(&ip));
 			rc = 1;
 		}
-		app_apply(&app);
+		app_apply(&app); /* a dropped listing touches the map */
 	}
-	app.bl_touched = true;
 	app_close(&app);
 	return rc;
 }

@@ -16,6 +16,8 @@ struct store *admin_load(const struct config *cfg, struct policy *pol);
 
 /* `popauth list blacklist [--all]' */
 int admin_list_blacklist(const struct config *cfg, bool all);
+/* admin_list_relays - `popauth list relays [--all]' */
+int admin_list_relays(const struct config *cfg, bool all);
 
 /* `popauth show IP' */
 int admin_show(const struct cli *cli, int argc, char **argv);

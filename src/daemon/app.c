@@ -19,12 +19,18 @@
 #include "app.h"
 
 struct config *
+app_try_config(const struct cli *cli, char **err)
+{
+	return config_load(
+	    cli->config_file ? cli->config_file : CONFIG_DEFAULT_FILE,
+	    cli->config_file == NULL, cli->overrides, cli->noverrides, err);
+}
+
+struct config *
 app_load_config(const struct cli *cli)
 {
 	char *err = NULL;
-	struct config *cfg = config_load(
-	    cli->config_file ? cli->config_file : CONFIG_DEFAULT_FILE,
-	    cli->config_file == NULL, cli->overrides, cli->noverrides, &err);
+	struct config *cfg = app_try_config(cli, &err);
 
 	if (cfg == NULL)
 		msg_fatal("%s", err);
@@ -32,7 +38,7 @@ app_load_config(const struct cli *cli)
 }
 
 void
-app_setup_log(const struct config *cfg)
+app_setup_log(const struct config *cfg, const struct cli *cli)
 {
 	const char *d = cfg->log_destination;
 	int rc;
@@ -45,7 +51,8 @@ app_setup_log(const struct config *cfg)
 		rc = msg_open("popauth", MSG_DEST_FILE, d + 5);
 	if (rc < 0)
 		msg_fatal("log_destination %s: cannot open it", d);
-	msg_set_level(msg_level_parse(cfg->log_level));
+	msg_set_level(
+	    cli->verbose ? MSG_DEBUG : msg_level_parse(cfg->log_level));
 }
 
 struct policy_cfg

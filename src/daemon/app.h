@@ -48,11 +48,14 @@ struct app {
 	struct loop *loop; /* the daemon's; NULL in replay */
 };
 
-/* app_load_config - -c/-o as given; msg_fatal with file:line on error */
+/* app_try_config - -c/-o as given; NULL and *err (file:line) on error */
+struct config *app_try_config(const struct cli *cli, char **err);
+
+/* app_load_config - the same, msg_fatal on error */
 struct config *app_load_config(const struct cli *cli);
 
-/* app_setup_log - log destination and level from the config */
-void app_setup_log(const struct config *cfg);
+/* app_setup_log - log destination and level from the config (-v: debug) */
+void app_setup_log(const struct config *cfg, const struct cli *cli);
 
 /* app_policy_cfg - the engine's settings from the config (it points
  * into cfg) */

@@ -126,62 +126,6 @@ cmd_test(const struct cli *cli, int argc, char **argv)
 
 /* list */
 
-struct lister {
-	struct relay relay;
-};
-
-static void
-list_row(void *arg, const struct ipaddr *ip, const char *user, int64_t first,
-    int64_t last, uint32_t count)
-{
-	struct lister *l = arg;
-
-	relay_restore(&l->relay, ip, user, first, last, count);
-}
-
-static int
-list_relays(const struct config *cfg, bool all)
-{
-	struct lister l;
-	struct store *st;
-	char *err = NULL;
-	int64_t now = (int64_t)time(NULL);
-	const struct relay_ip **v;
-	size_t n;
-
-	if ((st = store_open(cfg->state_directory, false, true, &err)) ==
-	    NULL) {
-		if (access(cfg->state_directory, F_OK) == 0 &&
-		    strstr(err, "does not exist") == NULL)
-			msg_fatal("%s", err);
-		free(err);
-		return 0; /* no state yet: nothing to list */
-	}
-	relay_init(&l.relay, cfg->relay_lease);
-	if (store_relay_load(st, list_row, &l) < 0)
-		msg_fatal("cannot read %s", store_path(st));
-	if (isatty(1))
-		printf("%-39s %-19s %-19s %-19s %6s %s\n", "# IP",
-		    "LEASE UNTIL", "FIRST LOGIN", "LAST LOGIN", "LOGINS",
-		    "USER");
-	v = relay_sorted(&l.relay, &n);
-	for (size_t i = 0; i < n; i++) {
-		if (!all && v[i]->end.key <= now)
-			continue;
-		for (uint32_t u = 0; u < v[i]->nusers; u++) {
-			const struct relay_user *ru = &v[i]->users[u];
-			printf("%-39s %-19s %-19s %-19s %6u %s\n",
-			    ipaddr_str(&v[i]->ip), time_str(v[i]->end.key),
-			    time_str(ru->first), time_str(ru->last), ru->count,
-			    escs(ru->name));
-		}
-	}
-	free(v);
-	relay_free(&l.relay);
-	store_close(st);
-	return 0;
-}
-
 int
 cmd_list(const struct cli *cli, int argc, char **argv)
 {
@@ -214,7 +158,7 @@ cmd_list(const struct cli *cli, int argc, char **argv)
 		return 2;
 	}
 	cfg = app_load_config(cli);
-	rc = strcmp(what, "relays") == 0 ? list_relays(cfg, all)
+	rc = strcmp(what, "relays") == 0 ? admin_list_relays(cfg, all)
 					 : admin_list_blacklist(cfg, all);
 	config_free(cfg);
 	return rc;

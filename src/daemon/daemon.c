@@ -297,10 +297,7 @@ static void
 reload(struct daemon *d)
 {
 	char *err = NULL;
-	struct config *cfg = config_load(
-	    d->cli->config_file ? d->cli->config_file : CONFIG_DEFAULT_FILE,
-	    d->cli->config_file == NULL, d->cli->overrides, d->cli->noverrides,
-	    &err);
+	struct config *cfg = app_try_config(d->cli, &err);
 	struct config *old = d->app.cfg;
 	struct dispatch *disp;
 
@@ -355,9 +352,7 @@ reload(struct daemon *d)
 	/* the map text is made from the config that is current */
 	d->app.blctx.reply = cfg->blacklist_reply;
 	d->app.cfg = cfg;
-	app_setup_log(cfg);
-	if (d->cli->verbose)
-		msg_set_level(MSG_DEBUG);
+	app_setup_log(cfg, d->cli);
 	d->app.act.min_level = msg_get_level();
 	struct policy_cfg pc = app_policy_cfg(cfg);
 	policy_configure(&d->app.pol, &pc);
@@ -395,9 +390,7 @@ daemon_run(const struct cli *cli)
 	memset(&d, 0, sizeof(d));
 	d.cli = cli;
 	cfg = app_load_config(cli);
-	app_setup_log(cfg);
-	if (cli->verbose)
-		msg_set_level(MSG_DEBUG);
+	app_setup_log(cfg, cli);
 	d.loop = loop_new();
 	/* signals are taken (and queued for the loop) before the PID file
 	 * says we are there */
