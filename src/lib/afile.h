@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* afile_write - returns 0, or -1 with errno set (the target unchanged) */
+/* afile_write - returns 0, or -1 with errno set: the target unchanged,
+ * unless only the final fsync of the directory failed (then the new
+ * content is in place but may not survive a crash) */
 int afile_write(const char *path, const void *data, size_t len, mode_t mode);
 
 /* afile_mkdirs - mkdir -p; directories it creates get `mode'.  0, or -1

@@ -1,10 +1,12 @@
 /*
  * loop - the one event loop: file descriptors, timers, signals, children.
  *
- * popauth is a single thread.  Log sources, the policy socket, postmap
- * and firewall children and every timer run from here; nothing blocks
- * except epoll_wait.  Timers run on the monotonic clock so that a wall
- * clock step cannot make leases expire early or never.
+ * The daemon is a single thread: log sources, postmap children and every
+ * timer run from here, and nothing else blocks but epoll_wait (and, at
+ * exit or reload, a wait for a running postmap: spawn_wait).  Timers run
+ * on the monotonic clock so that a wall clock step cannot make leases
+ * expire early or never.  (A replay of a file adds a scanning thread
+ * that uses no loop.)
  */
 #ifndef POPAUTH_LOOP_H
 #define POPAUTH_LOOP_H

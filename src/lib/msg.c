@@ -5,7 +5,7 @@
  *	Writes one line per message to stderr, syslog (facility mail) or a
  *	file of our own.  File and stderr lines carry a timestamp, the
  *	program name, pid and level, like syslog would.  Callers escape
- *	attacker-controlled text before it gets here (see esc.h); this
+ *	attacker-controlled text before it gets here (esc() in sbuf.h); this
  *	module additionally never writes a raw newline inside a message.
  *
  * SECURITY

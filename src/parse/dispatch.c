@@ -21,8 +21,9 @@
  *	for them at setup); after that, unknown names are reduced and
  *	checked each time, still without allocating.
  *
- *	Custom patterns mark the table stale; it is rebuilt once, on the
- *	next dispatch_line, however many patterns were added.
+ *	Custom patterns mark the table stale; it is rebuilt once, by
+ *	dispatch_ready or else by the next lookup, however many patterns
+ *	were added.
  *
  *	The admin's list of login servers selects among the recognisers
  *	marked .login; the others (postfix) are always added.

@@ -59,7 +59,8 @@ bool dispatch_add_custom(struct dispatch *d, const char *spec, char **err);
 
 /*
  * dispatch_sel - the handlers that read one program's lines, found once
- * per line by dispatch_select and used by dispatch_skim and
+ * per line by dispatch_take (or dispatch_select) and used by
+ * dispatch_skim and
  * dispatch_match.  cv points into the dispatcher (stable: valid while it
  * lives and its registrations do not change) or, for a program name
  * beyond the ones it remembers, into the caller's scratch.

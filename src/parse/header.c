@@ -2,10 +2,12 @@
  * header - split a log line into timestamp, host, program, pid, message.
  *
  * DESCRIPTION
- *	header_split() is on the hot path of every line read: it only
- *	checks the fixed punctuation of the timestamp and finds the token
- *	boundaries.  header_time() turns the timestamp into epoch seconds
- *	for the few lines that become events.
+ *	header_program() is on the hot path of every line read: it only
+ *	checks the fixed punctuation of the timestamp and finds the host
+ *	and the program name (one 32-byte look for the usual line);
+ *	header_finish() takes pid and message for the lines someone
+ *	reads.  header_time() turns the timestamp into epoch seconds for
+ *	those lines only.
  *
  *	RFC 3164 stamps carry no year and are in local time.  The year is
  *	the one that puts the time closest to, and not after, the

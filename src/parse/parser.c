@@ -2,9 +2,13 @@
  * parser - one log line in, at most one event out.
  *
  * DESCRIPTION
- *	header_program (cheap), then dispatch_wants (a hash lookup on the
- *	program name; most lines stop here), then the rest of the header and
- *	dispatch_line, then for the few events the timestamp.  Nothing is allocated per line.
+ *	Two halves.  parser_scan, for every line: header_program (up to
+ *	the program name), then dispatch_take (a hash lookup on the name;
+ *	most lines stop there; then the rest of the header and the
+ *	recognisers' skim of the message).  parser_event, for what is
+ *	left: the timestamp, then the recognisers.  parser_line is both in
+ *	a row; a replay runs the first half in a thread of its own.
+ *	Nothing is allocated per line.
  *
  * SECURITY
  *	Lines are attacker-influenced; they are only read through the

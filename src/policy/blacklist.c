@@ -16,7 +16,7 @@
  * SECURITY
  *	Host names and reasons come from log lines; they are stored as
  *	opaque text and escaped in every message.  The blacklist map (see
- *	app.c) sanitises them once more for the reply Postfix sends.
+ *	daemon/maps.c) cleans them once more for the reply Postfix sends.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -74,8 +74,9 @@ int64_t policy_next_deadline(const struct policy *p);
  * NULL */
 const char *policy_protected(const struct policy *p, const struct ipaddr *ip);
 
-/* policy_forget - drop everything known about ip (`popauth forget');
- * returns whether there was anything */
+/* policy_forget - drop ip's blacklist record, fishing pairs and failed
+ * authentications (`popauth forget'; a relay lease stays); returns
+ * whether there was anything */
 bool
 policy_forget(struct policy *p, const struct ipaddr *ip, struct actions *out);
 

@@ -15,9 +15,9 @@
  *	"relay session from IP has expired".
  *
  * SECURITY
- *	User names are attacker-influenced (a failed login is not an
- *	event, but a user may pick a strange name); they are escaped in
- *	every log line and stored as opaque text.
+ *	User names are attacker-influenced (whoever logs in picks a name,
+ *	and a strange one gets through the server's checks); they are
+ *	escaped in every log line and stored as opaque text.
  */
 #include <stdlib.h>
 #include <string.h>

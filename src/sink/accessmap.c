@@ -11,8 +11,9 @@
  *	keeps an LMDB map open and does not look for a new file.
  *
  * SECURITY
- *	Keys and values come from popauth's state (IPs it formatted itself,
- *	fixed reply texts); postmap runs from an argv, never a shell.
+ *	Keys are IPs popauth formatted itself; values are fixed texts or the
+ *	blacklist reply with log text cleaned to bounded printable ASCII
+ *	(maps.c).  postmap runs from an argv, never a shell.
  *
  * DIAGNOSTICS
  *	msg_error with postmap's exit status and standard error on
@@ -21,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +57,6 @@ struct accessmap {
 	bool running; /* postmap is running */
 	pid_t pid; /* its pid, while running on the loop */
 	uint64_t last_start_ms;
-	int64_t last_done_sec;
 	uint64_t retry_at_ms;
 	unsigned fails; /* consecutive */
 	struct sbuf text;
@@ -129,12 +130,6 @@ accessmap_free(struct accessmap *m)
 	free(m->postmap);
 	free(m->what);
 	free(m);
-}
-
-const char *
-accessmap_spec(const struct accessmap *m)
-{
-	return m->spec;
 }
 
 bool
@@ -233,7 +228,6 @@ finished(struct accessmap *m, bool ok, const struct spawn_result *r)
 		m->st.last_ok = time(NULL);
 		m->st.entries = count_lines(&m->text);
 		m->st.healthy = true;
-		m->last_done_sec = time(NULL);
 		msg_debug("%s %s rebuilt with %zu entries", m->what, m->spec,
 		    m->st.entries);
 		return;
@@ -252,8 +246,6 @@ finished(struct accessmap *m, bool ok, const struct spawn_result *r)
 	    loop_clock_ms() + (backoff > RETRY_MAX_MS ? RETRY_MAX_MS : backoff);
 }
 
-static void schedule(struct accessmap *m);
-
 /* unchanged - the map on disk already was what it should be */
 static void
 unchanged(struct accessmap *m)
@@ -264,6 +256,41 @@ unchanged(struct accessmap *m)
 	m->st.entries = count_lines(&m->text);
 	msg_debug(
 	    "%s %s is current (%zu entries)", m->what, m->spec, m->st.entries);
+}
+
+static void schedule(struct accessmap *m);
+
+/* same_second_ms - for a type Postfix checks by the second, how long
+ * until a rebuild would not finish in the second of the last one */
+static uint64_t
+same_second_ms(const struct accessmap *m)
+{
+	struct timespec ts;
+
+	if (!m->per_second || m->st.last_ok < time(NULL))
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return 1000 - (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* begin - the first half of a rebuild: the text.  1: postmap must run;
+ * 0: nothing more to do (the map was current, or writing failed:
+ * logged, retried) */
+static int
+begin(struct accessmap *m)
+{
+	m->pending = false;
+	m->last_start_ms = loop_clock_ms();
+	switch (write_text(m)) {
+	case -1:
+		finished(m, false, NULL);
+		schedule(m);
+		return 0;
+	case 1:
+		unchanged(m);
+		return 0;
+	}
+	return 1;
 }
 
 static void
@@ -284,17 +311,8 @@ rebuild_async(struct loop *l, void *arg)
 	char *argv[] = {m->postmap, m->spec, NULL};
 
 	(void)l;
-	m->pending = false;
-	m->last_start_ms = loop_clock_ms();
-	switch (write_text(m)) {
-	case -1:
-		finished(m, false, NULL);
-		schedule(m);
+	if (!begin(m))
 		return;
-	case 1:
-		unchanged(m);
-		return;
-	}
 	m->running = true;
 	m->pid = spawn_async(
 	    m->loop, argv, NULL, 0, POSTMAP_TIMEOUT_MS, postmap_done, m);
@@ -318,14 +336,9 @@ schedule(struct accessmap *m)
 		at = m->last_start_ms + (uint64_t)m->delay_ms;
 	if (m->fails && m->retry_at_ms > at)
 		at = m->retry_at_ms;
-	if (m->per_second && m->last_done_sec >= time(NULL)) {
-		/* wait for the next wall-clock second */
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t next = now + 1000 - (uint64_t)ts.tv_nsec / 1000000;
-		if (next > at)
-			at = next;
-	}
+	/* Postfix would miss a second change in the same second */
+	if (now + same_second_ms(m) > at)
+		at = now + same_second_ms(m);
 	if (!loop_timer_pending(m->timer) || loop_timer_due(m->timer) > at)
 		loop_timer_start_at(m->timer, at);
 }
@@ -357,24 +370,11 @@ accessmap_sync(struct accessmap *m)
 		spawn_wait(m->pid, POSTMAP_TIMEOUT_MS);
 	if (m->timer)
 		loop_timer_stop(m->timer);
-	m->pending = false;
-	m->last_start_ms = loop_clock_ms();
-	switch (write_text(m)) {
-	case -1:
-		finished(m, false, NULL);
-		return -1;
-	case 1:
-		unchanged(m);
-		return 0;
-	}
-	if (m->per_second && m->last_done_sec >= time(NULL)) {
-		/* Postfix would miss a second change in the same second */
-		struct timespec ts = {0, 0};
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec = 0;
-		ts.tv_nsec = 1000000000L - ts.tv_nsec;
-		nanosleep(&ts, NULL);
-	}
+	if (!begin(m))
+		return m->fails ? -1 : 0;
+	uint64_t wait = same_second_ms(m);
+	if (wait > 0) /* Postfix would miss a second change in that second */
+		poll(NULL, 0, (int)wait);
 	m->running = true;
 	spawn_sync(argv, NULL, 0, POSTMAP_TIMEOUT_MS, &r);
 	bool ok = spawn_ok(&r);

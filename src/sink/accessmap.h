@@ -61,6 +61,5 @@ int accessmap_sync(struct accessmap *m);
 bool accessmap_pending(const struct accessmap *m);
 
 void accessmap_get_stats(const struct accessmap *m, struct accessmap_stats *st);
-const char *accessmap_spec(const struct accessmap *m);
 
 #endif

@@ -86,7 +86,7 @@ struct store {
 	bool in_tx;
 	bool resync;
 	int64_t version; /* of the file, after any upgrade */
-	sqlite3_stmt *relay_put, *relay_drop, *relay_clear, *pos_put;
+	sqlite3_stmt *relay_put, *relay_drop, *pos_put;
 	sqlite3_stmt *bl_put, *bl_drop, *fish_drop, *fish_put, *auth_put,
 	    *auth_drop;
 };
@@ -281,7 +281,6 @@ store_open(const char *dir, bool create, bool readonly, char **err)
 		    "?)");
 		st->relay_drop =
 		    prepare(st, "DELETE FROM relay_login WHERE ip = ?");
-		st->relay_clear = prepare(st, "DELETE FROM relay_login");
 		st->bl_put = prepare(st,
 		    "INSERT OR REPLACE INTO blacklist "
 		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -323,7 +322,6 @@ store_close(struct store *st)
 		store_commit(st);
 	sqlite3_finalize(st->relay_put);
 	sqlite3_finalize(st->relay_drop);
-	sqlite3_finalize(st->relay_clear);
 	sqlite3_finalize(st->pos_put);
 	sqlite3_finalize(st->bl_put);
 	sqlite3_finalize(st->bl_drop);
@@ -403,114 +401,11 @@ store_needs_resync(const struct store *st)
 	return st->resync;
 }
 
-void
-store_relay_put(struct store *st, const struct ipaddr *ip, const char *user,
-    int64_t first, int64_t last, uint32_t count)
-{
-	if (!begin(st))
-		return;
-	sqlite3_bind_blob(
-	    st->relay_put, 1, ip->a, (int)ipaddr_len(ip), SQLITE_STATIC);
-	sqlite3_bind_text(st->relay_put, 2, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st->relay_put, 3, first);
-	sqlite3_bind_int64(st->relay_put, 4, last);
-	sqlite3_bind_int64(st->relay_put, 5, count);
-	step(st, st->relay_put);
-}
-
-void
-store_relay_drop(struct store *st, const struct ipaddr *ip)
-{
-	if (!begin(st))
-		return;
-	sqlite3_bind_blob(
-	    st->relay_drop, 1, ip->a, (int)ipaddr_len(ip), SQLITE_STATIC);
-	step(st, st->relay_drop);
-}
-
-void
-store_relay_clear(struct store *st)
-{
-	if (!begin(st))
-		return;
-	step(st, st->relay_clear);
-	st->resync = false;
-}
-
-int
-store_relay_load(struct store *st, store_relay_fn *fn, void *arg)
-{
-	sqlite3_stmt *s;
-	int rc, bad = 0;
-
-	if (sqlite3_prepare_v2(st->db,
-		"SELECT ip, user, first, last, count FROM relay_login", -1, &s,
-		NULL) != SQLITE_OK) {
-		msg_error(
-		    "state file %s: %s", st->path, sqlite3_errmsg(st->db));
-		return -1;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct ipaddr ip;
-		const char *user = (const char *)sqlite3_column_text(s, 1);
-		int64_t count = sqlite3_column_int64(s, 4);
-
-		if (!ipaddr_from_bytes(&ip, sqlite3_column_blob(s, 0),
-			(size_t)sqlite3_column_bytes(s, 0)) ||
-		    user == NULL || count < 0 || count > UINT32_MAX) {
-			bad++;
-			continue;
-		}
-		fn(arg, &ip, user, sqlite3_column_int64(s, 2),
-		    sqlite3_column_int64(s, 3), (uint32_t)count);
-	}
-	sqlite3_finalize(s);
-	if (bad)
-		msg_warn("state file %s: %d malformed relay row(s) ignored",
-		    st->path, bad);
-	if (rc != SQLITE_DONE) {
-		msg_error("state file %s: read failed: %s", st->path,
-		    sqlite3_errmsg(st->db));
-		return -1;
-	}
-	return 0;
-}
-
 /* bind_ip - an IP as a blob parameter */
 static void
 bind_ip(sqlite3_stmt *s, int i, const struct ipaddr *ip)
 {
 	sqlite3_bind_blob(s, i, ip->a, (int)ipaddr_len(ip), SQLITE_STATIC);
-}
-
-void
-store_bl_put(struct store *st, const struct store_bl_row *r)
-{
-	sqlite3_stmt *s = st->bl_put;
-
-	if (!begin(st))
-		return;
-	bind_ip(s, 1, &r->ip);
-	sqlite3_bind_text(s, 2, r->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, r->first);
-	sqlite3_bind_int64(s, 4, r->last);
-	sqlite3_bind_int64(s, 5, r->ban_end);
-	sqlite3_bind_int64(s, 6, r->period);
-	sqlite3_bind_int64(s, 7, r->total);
-	sqlite3_bind_double(s, 8, r->rate);
-	sqlite3_bind_text(s, 9, r->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 10, r->authority, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 11, r->reason, -1, SQLITE_STATIC);
-	step(st, s);
-}
-
-void
-store_bl_drop(struct store *st, const struct ipaddr *ip)
-{
-	if (!begin(st))
-		return;
-	bind_ip(st->bl_drop, 1, ip);
-	step(st, st->bl_drop);
 }
 
 /* query - prepare a read; NULL (logged) on error or a missing table */
@@ -551,6 +446,84 @@ col_ip(sqlite3_stmt *s, int i, struct ipaddr *ip)
 {
 	return ipaddr_from_bytes(
 	    ip, sqlite3_column_blob(s, i), (size_t)sqlite3_column_bytes(s, i));
+}
+
+void
+store_relay_put(struct store *st, const struct ipaddr *ip, const char *user,
+    int64_t first, int64_t last, uint32_t count)
+{
+	if (!begin(st))
+		return;
+	bind_ip(st->relay_put, 1, ip);
+	sqlite3_bind_text(st->relay_put, 2, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st->relay_put, 3, first);
+	sqlite3_bind_int64(st->relay_put, 4, last);
+	sqlite3_bind_int64(st->relay_put, 5, count);
+	step(st, st->relay_put);
+}
+
+void
+store_relay_drop(struct store *st, const struct ipaddr *ip)
+{
+	if (!begin(st))
+		return;
+	bind_ip(st->relay_drop, 1, ip);
+	step(st, st->relay_drop);
+}
+
+int
+store_relay_load(struct store *st, store_relay_fn *fn, void *arg)
+{
+	sqlite3_stmt *s = query(
+	    st, 1, "SELECT ip, user, first, last, count FROM relay_login");
+	int rc, bad = 0;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ipaddr ip;
+		const char *user = (const char *)sqlite3_column_text(s, 1);
+		int64_t count = sqlite3_column_int64(s, 4);
+
+		if (!col_ip(s, 0, &ip) || user == NULL || count < 0 ||
+		    count > UINT32_MAX) {
+			bad++;
+			continue;
+		}
+		fn(arg, &ip, user, sqlite3_column_int64(s, 2),
+		    sqlite3_column_int64(s, 3), (uint32_t)count);
+	}
+	return finish(st, s, rc, bad, "relay");
+}
+
+void
+store_bl_put(struct store *st, const struct store_bl_row *r)
+{
+	sqlite3_stmt *s = st->bl_put;
+
+	if (!begin(st))
+		return;
+	bind_ip(s, 1, &r->ip);
+	sqlite3_bind_text(s, 2, r->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, r->first);
+	sqlite3_bind_int64(s, 4, r->last);
+	sqlite3_bind_int64(s, 5, r->ban_end);
+	sqlite3_bind_int64(s, 6, r->period);
+	sqlite3_bind_int64(s, 7, r->total);
+	sqlite3_bind_double(s, 8, r->rate);
+	sqlite3_bind_text(s, 9, r->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, r->authority, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, r->reason, -1, SQLITE_STATIC);
+	step(st, s);
+}
+
+void
+store_bl_drop(struct store *st, const struct ipaddr *ip)
+{
+	if (!begin(st))
+		return;
+	bind_ip(st->bl_drop, 1, ip);
+	step(st, st->bl_drop);
 }
 
 static const char *

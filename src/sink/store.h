@@ -42,14 +42,13 @@ int store_commit(struct store *st);
 /* store_dirty - changes wait for a commit */
 bool store_dirty(const struct store *st);
 /* store_needs_resync - a commit failed: the caller should hand the whole
- * state over again (store_relay_clear + puts) */
+ * state over again (store_clear_all + puts: persist_all) */
 bool store_needs_resync(const struct store *st);
 
 /* relay leases */
 void store_relay_put(struct store *st, const struct ipaddr *ip,
     const char *user, int64_t first, int64_t last, uint32_t count);
 void store_relay_drop(struct store *st, const struct ipaddr *ip);
-void store_relay_clear(struct store *st);
 typedef void store_relay_fn(void *arg, const struct ipaddr *ip,
     const char *user, int64_t first, int64_t last, uint32_t count);
 /* store_relay_load - call fn for every stored row; -1 on a read error */
