@@ -182,7 +182,7 @@ test_fmt_none(void)
 
 	T_EQ_STR(ipaddr_fmt(&ip, buf), "(none)");
 	T_EQ_INT(ipaddr_len(&ip), 0);
-	T_OK(!ipaddr_is_loopback(&ip));
+	T_OK(!ipaddr_is_localhost(&ip));
 }
 
 /* test_str_rotation - ipaddr_str keeps earlier results for a while */
@@ -325,8 +325,9 @@ test_loopback(void)
 		bool lo;
 	} cases[] = {
 	    {"127.0.0.1", true},
-	    {"127.255.255.254", true},
-	    {"127.0.0.0", true},
+	    {"127.255.255.254", false},
+	    {"127.0.0.2", false},
+	    {"127.0.0.0", false},
 	    {"::ffff:127.0.0.1", true},
 	    {"::1", true},
 	    {"[::1]", true},
@@ -345,7 +346,7 @@ test_loopback(void)
 
 		T_CASE(cases[i].in);
 		T_OK(parse_str(&ip, cases[i].in));
-		T_EQ_INT(ipaddr_is_loopback(&ip), cases[i].lo);
+		T_EQ_INT(ipaddr_is_localhost(&ip), cases[i].lo);
 	}
 	T_CASE(NULL);
 }

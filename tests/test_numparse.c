@@ -1,6 +1,6 @@
 /*
  * test_numparse - unit tests for src/lib/numparse.c: integers, doubles,
- * durations (parse and both text forms), booleans.
+ * durations (parse and both text forms).
  */
 #include <float.h>
 #include <math.h>
@@ -353,59 +353,6 @@ test_dur_roundtrip(void)
 	T_CASE(NULL);
 }
 
-/* test_bool - the words, any case, nothing else */
-static void
-test_bool(void)
-{
-	static const struct {
-		const char *in;
-		int want; /* -1: rejected */
-	} cases[] = {
-	    {"yes", 1},
-	    {"YES", 1},
-	    {"Yes", 1},
-	    {"true", 1},
-	    {"TRUE", 1},
-	    {"on", 1},
-	    {"On", 1},
-	    {"1", 1},
-	    {"no", 0},
-	    {"NO", 0},
-	    {"false", 0},
-	    {"False", 0},
-	    {"off", 0},
-	    {"OFF", 0},
-	    {"0", 0},
-	    {"", -1},
-	    {"y", -1},
-	    {"n", -1},
-	    {"t", -1},
-	    {"2", -1},
-	    {"01", -1},
-	    {"-1", -1},
-	    {"yes ", -1},
-	    {" yes", -1},
-	    {"yess", -1},
-	    {"ye", -1},
-	    {"enable", -1},
-	    {"none", -1},
-	};
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		bool v;
-		bool ok;
-
-		T_CASE(cases[i].in);
-		for (int init = 0; init < 2; init++) {
-			v = init;
-			ok = bool_parse(cases[i].in, &v);
-			T_EQ_INT(ok, cases[i].want >= 0);
-			T_EQ_INT(v, cases[i].want >= 0 ? cases[i].want : init);
-		}
-	}
-	T_CASE(NULL);
-}
-
 int
 main(void)
 {
@@ -415,6 +362,5 @@ main(void)
 	test_dur_fmt();
 	test_dur_fmt_short();
 	test_dur_roundtrip();
-	test_bool();
 	return t_done();
 }

@@ -55,7 +55,6 @@ struct daemon {
 	struct loop_timer *expiry;
 	struct loop_timer *commit;
 	bool stopping;
-	time_t started;
 };
 
 static void schedule_expiry(struct daemon *d);
@@ -401,7 +400,6 @@ daemon_run(const struct cli *cli)
 	signal(SIGPIPE, SIG_IGN);
 	app_open(&d.app, cli, cfg, wall_now());
 	d.app.loop = d.loop;
-	d.started = time(NULL);
 	/* the maps equal the state from the first moment */
 	accessmap_sync(d.app.relay_map);
 	accessmap_sync(d.app.bl_map);

@@ -105,12 +105,12 @@ ipaddr_hash(const struct ipaddr *ip)
 }
 
 bool
-ipaddr_is_loopback(const struct ipaddr *ip)
+ipaddr_is_localhost(const struct ipaddr *ip)
 {
-	static const uint8_t lo6[16] = {[15] = 1};
+	static const uint8_t lo4[4] = {127, 0, 0, 1}, lo6[16] = {[15] = 1};
 
 	if (ip->af == 4)
-		return ip->a[0] == 127;
+		return memcmp(ip->a, lo4, 4) == 0;
 	return ip->af == 6 && memcmp(ip->a, lo6, 16) == 0;
 }
 

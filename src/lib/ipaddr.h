@@ -40,7 +40,9 @@ bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b);
 /* ipaddr_cmp - total order: IPv4 before IPv6, then numeric */
 int ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b);
 uint64_t ipaddr_hash(const struct ipaddr *ip);
-bool ipaddr_is_loopback(const struct ipaddr *ip);
+/* ipaddr_is_localhost - the host's own 127.0.0.1 or ::1 (not the rest of
+ * 127/8, which test benches use for other hosts) */
+bool ipaddr_is_localhost(const struct ipaddr *ip);
 /* ipaddr_len - 4 or 16: the bytes that matter (for storage) */
 size_t ipaddr_len(const struct ipaddr *ip);
 /* ipaddr_from_bytes - inverse of (a, ipaddr_len); false on bad length.

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "numparse.h"
 
@@ -148,23 +147,4 @@ dur_fmt_short(int64_t secs, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%llds", (long long)secs);
 	return buf;
-}
-
-bool
-bool_parse(const char *s, bool *out)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
-
-	for (int i = 0; i < 4; i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = true;
-			return true;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = false;
-			return true;
-		}
-	}
-	return false;
 }

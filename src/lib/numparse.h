@@ -31,7 +31,4 @@ const char *dur_fmt(int64_t secs, char *buf, size_t size);
 /* dur_fmt_short - the shortest exact unit form: "30m", "1w", "90s" */
 const char *dur_fmt_short(int64_t secs, char *buf, size_t size);
 
-/* bool_parse - yes/no/true/false/on/off/1/0 */
-bool bool_parse(const char *s, bool *out);
-
 #endif

@@ -104,12 +104,8 @@ const char *
 policy_protected(const struct policy *p, const struct ipaddr *ip)
 {
 	/* the host itself; the rest of 127.0.0.0/8 is for trusted_networks
-	 * to cover (Postfix's default mynetworks does; test benches use it
-	 * for remote clients) */
-	static const uint8_t lo6[16] = {[15] = 1};
-	if ((ip->af == 4 && ip->a[0] == 127 && ip->a[1] == 0 && ip->a[2] == 0 &&
-		ip->a[3] == 1) ||
-	    (ip->af == 6 && memcmp(ip->a, lo6, 16) == 0))
+	 * to cover (Postfix's default mynetworks does) */
+	if (ipaddr_is_localhost(ip))
 		return "loopback";
 	for (size_t i = 0; i < p->cfg.ntrusted; i++)
 		if (cidr_match(&p->cfg.trusted[i], ip))
