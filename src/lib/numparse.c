@@ -1,5 +1,5 @@
 /*
- * numparse - bounded parsing of numbers, durations and booleans.
+ * numparse - bounded parsing of numbers and durations.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /*
- * numparse - bounded parsing of numbers, durations and booleans.
+ * numparse - bounded parsing of numbers and durations.
  *
  * Config values and state records are parsed only through these: no
  * unbounded strtol, no silent wrap-around, a clear "why" on failure.
