@@ -203,9 +203,11 @@ test_journal(struct loop *loop)
 	add_entry(&b, 5, big, 20000,
 	    (const char *const[]){"SYSLOG_FACILITY=2",
 		"SYSLOG_IDENTIFIER=postfix/cleanup", NULL});
+	/* a sender's SYSLOG_PID that is no pid: journald's _PID instead */
 	add_entry(&b, 6, "last", 4,
 	    (const char *const[]){"SYSLOG_FACILITY=2",
-		"SYSLOG_IDENTIFIER=postfix/qmgr", "SYSLOG_PID=303", NULL});
+		"SYSLOG_IDENTIFIER=postfix/qmgr", "SYSLOG_PID=303]: x",
+		"_PID=404", NULL});
 	write_journal(file, &b);
 
 	/* from the head: mail entries only, with their header fields */
@@ -225,6 +227,7 @@ test_journal(struct loop *loop)
 		T_EQ_STR(g.e[1].host, "mx2");
 		T_EQ_INT(g.e[1].time, 1600000000);
 		T_EQ_STR(g.e[3].prog, "postfix/qmgr");
+		T_EQ_STR(g.e[3].pid, "404");
 		T_EQ_STR(g.e[3].host, "");
 		T_EQ_INT(g.e[3].time, 1700000006);
 		T_OK(g.e[1].cursor[0] != 0);

@@ -44,6 +44,14 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* xstrfmt - a formatted string in new memory (the caller frees it) */
 char *xstrfmt(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
+/* err_set - *err = xstrfmt(...), if err is not NULL: the error messages
+ * handed back to callers that free them */
+#define err_set(err, ...)                                                      \
+	do {                                                                   \
+		if (err)                                                       \
+			*(err) = xstrfmt(__VA_ARGS__);                         \
+	} while (0)
+
 /* sbuf_detach - hand the string to the caller (who frees it) and reset */
 char *sbuf_detach(struct sbuf *b);
 

@@ -142,13 +142,6 @@ struct dispatch {
 	uint16_t *scratch; /* hn entries: dispatch_line's own */
 };
 
-/* err_set - *err = a message in new memory (if err is not NULL) */
-#define err_set(err, ...)                                                      \
-	do {                                                                   \
-		if (err)                                                       \
-			*(err) = xstrfmt(__VA_ARGS__);                         \
-	} while (0)
-
 /*
  * name_hash - hash of a program name from its words (and, past 16
  * bytes, the words between), keyed by the dispatcher's random seed: a

@@ -145,6 +145,44 @@ prog_end(const char *q, size_t n)
 	return k;
 }
 
+#ifdef __SSE2__
+/*
+ * fast_program - the usual line, "host prog[": host and program end
+ * within the 32 bytes at q (which the line has, and one more); one look
+ * at them finds both.  false: the long way (a colon inside the name, a
+ * host ending in ':' as in Dovecot's own log, a long host or name).
+ */
+static inline bool
+fast_program(struct logline *ll, const char *q)
+{
+	const __m128i sp = _mm_set1_epi8(' '), br = _mm_set1_epi8('['),
+		      co = _mm_set1_epi8(':');
+	__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)q);
+	__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
+	uint32_t blank =
+	    movemask32(_mm_cmpeq_epi8(v0, sp), _mm_cmpeq_epi8(v1, sp));
+	uint32_t stop = blank |
+	    movemask32(
+		_mm_or_si128(_mm_cmpeq_epi8(v0, br), _mm_cmpeq_epi8(v0, co)),
+		_mm_or_si128(_mm_cmpeq_epi8(v1, br), _mm_cmpeq_epi8(v1, co)));
+	size_t k, e;
+
+	if (blank == 0)
+		return false;
+	k = (size_t)__builtin_ctz(blank);
+	/* the first stop after the host's blank */
+	uint32_t after = k < 31 ? stop & ~((2u << k) - 1) : 0;
+	if (k == 0 || q[k - 1] == ':' || after == 0)
+		return false;
+	e = (size_t)__builtin_ctz(after);
+	if (e <= k + 1 || q[e] == ' ' || (q[e] == ':' && q[e + 1] != ' '))
+		return false;
+	ll->host = (struct span){q, k};
+	ll->prog = (struct span){q + k + 1, e - k - 1};
+	return true;
+}
+#endif
+
 bool
 header_program(struct logline *ll, const char *p, size_t n)
 {
@@ -162,39 +200,8 @@ header_program(struct logline *ll, const char *p, size_t n)
 		return false;
 	}
 #ifdef __SSE2__
-	/* the usual line, "host prog[": host and program end within the
-	 * next 32 bytes; one look at them finds both */
-	if (end - q > 32) {
-		const __m128i sp = _mm_set1_epi8(' '), br = _mm_set1_epi8('['),
-			      co = _mm_set1_epi8(':');
-		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)q);
-		__m128i v1 =
-		    _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
-		uint32_t blank =
-		    movemask32(_mm_cmpeq_epi8(v0, sp), _mm_cmpeq_epi8(v1, sp));
-		uint32_t stop = blank |
-		    movemask32(_mm_or_si128(_mm_cmpeq_epi8(v0, br),
-				   _mm_cmpeq_epi8(v0, co)),
-			_mm_or_si128(
-			    _mm_cmpeq_epi8(v1, br), _mm_cmpeq_epi8(v1, co)));
-		if (blank != 0) {
-			k = (size_t)__builtin_ctz(blank);
-			/* the first stop after the host's blank; a colon
-			 * that is not followed by a blank, a host ending in
-			 * ':' (Dovecot's own log): the long way */
-			uint32_t after = k < 31 ? stop & ~((2u << k) - 1) : 0;
-			if (k > 0 && q[k - 1] != ':' && after != 0) {
-				size_t e = (size_t)__builtin_ctz(after);
-				if (e > k + 1 && q[e] != ' ' &&
-				    (q[e] != ':' || q[e + 1] == ' ')) {
-					ll->host = (struct span){q, k};
-					ll->prog =
-					    (struct span){q + k + 1, e - k - 1};
-					return true;
-				}
-			}
-		}
-	}
+	if (end - q > 32 && fast_program(ll, q))
+		return true;
 #endif
 	/* first token: the host, or the program in Dovecot's own log */
 	k = scan_blank(q, 0, (size_t)(end - q));

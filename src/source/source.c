@@ -27,7 +27,6 @@
  *	and the line number (or the byte offset when reading began in the
  *	middle of a file).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,22 +37,6 @@
 
 #define SOURCE_BUFSIZE (64 * 1024)
 
-/* set_err - give the caller of source_new a message it frees */
-static void set_err(char **err, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-static void
-set_err(char **err, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (err)
-		*err = xstrdup(buf);
-}
-
 /* check_path - an absolute path that names something inside a directory */
 static bool
 check_path(const char *spec, const char *path, char **err)
@@ -61,12 +44,12 @@ check_path(const char *spec, const char *path, char **err)
 	size_t n = strlen(path);
 
 	if (n == 0 || path[0] != '/') {
-		set_err(err, "log source \"%s\": the path must be absolute",
+		err_set(err, "log source \"%s\": the path must be absolute",
 		    escs(spec));
 		return false;
 	}
 	if (path[n - 1] == '/') {
-		set_err(err, "log source \"%s\": the path names a directory",
+		err_set(err, "log source \"%s\": the path names a directory",
 		    escs(spec));
 		return false;
 	}
@@ -96,14 +79,14 @@ source_new(const char *spec, const struct source_opts *opts,
 		kind = SOURCE_JOURNAL;
 		path = spec[7] ? spec + 8 : NULL;
 #ifndef HAVE_JOURNAL
-		set_err(err,
+		err_set(err,
 		    "log source \"%s\": this popauth was built without "
 		    "systemd journal support (libsystemd was not found)",
 		    escs(spec));
 		return NULL;
 #endif
 	} else {
-		set_err(err,
+		err_set(err,
 		    "unknown log source \"%s\" (expected file:PATH, "
 		    "fifo:PATH, stdin, journal or journal:DIR)",
 		    escs(spec));

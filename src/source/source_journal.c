@@ -109,9 +109,11 @@ deliver_entry(struct jsrc *js)
 	memset(&ll, 0, sizeof(ll));
 	ll.prog = (struct span){
 	    prog, get_field(js->j, "SYSLOG_IDENTIFIER", prog, sizeof(prog))};
+	/* SYSLOG_PID is what the sender said; the two-line recognisers key
+	 * on it, so it must be a pid: else journald's own _PID */
 	ll.pid = (struct span){
 	    pid, get_field(js->j, "SYSLOG_PID", pid, sizeof(pid))};
-	if (ll.pid.n == 0)
+	if (ll.pid.n == 0 || strspn(pid, "0123456789") != ll.pid.n)
 		ll.pid.n = get_field(js->j, "_PID", pid, sizeof(pid));
 	ll.host = (struct span){
 	    host, get_field(js->j, "_HOSTNAME", host, sizeof(host))};
