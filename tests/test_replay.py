@@ -33,19 +33,8 @@ import harness as h  # noqa: E402
 POPAUTH = os.environ.get('POPAUTH')
 
 
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-    h.note('ok: ' + msg)
-
-
-def run(conf, *args, input=None, ok=True):
-    r = subprocess.run([POPAUTH, '-c', conf] + list(args), input=input,
-                       capture_output=True, text=True, timeout=60)
-    if ok and r.returncode != 0:
-        raise AssertionError('popauth %s: %d\n%s' % (' '.join(args),
-                                                     r.returncode, r.stderr))
-    return r
+check = h.check
+run = h.popauth_cmd
 
 
 def dovecot(stamp, ip, user, proto='pop3'):

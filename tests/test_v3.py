@@ -17,7 +17,6 @@ SAFETY
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -31,19 +30,8 @@ T = 1795700000  # 2026-11-26 ...: leases and records live now-ish
 NOW = None
 
 
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-    h.note('ok: ' + msg)
-
-
-def run(conf, *args, ok=True):
-    r = subprocess.run([POPAUTH, '-c', conf] + list(args),
-                       capture_output=True, text=True, timeout=60)
-    if ok and r.returncode != 0:
-        raise AssertionError('popauth %s: %d\n%s' % (' '.join(args),
-                                                     r.returncode, r.stderr))
-    return r
+check = h.check
+run = h.popauth_cmd
 
 
 def spool(root, now):

@@ -93,7 +93,8 @@ __all__ = [
     'HarnessError', 'HarnessTimeout', 'PopauthError',
     'wait_until', 'wait_for_log', 'wait_next_second', 'require_root',
     'smtp_try_relay', 'pop3_login', 'pop3_login_fail', 'imap_login',
-    'imap_login_fail', 'postmap', 'write_map', 'map_db_path', 'format_map',
+    'imap_login_fail', 'postmap', 'map_query', 'write_map', 'map_db_path',
+    'format_map', 'check', 'popauth_cmd',
     'server_pid_of_client', 'note', 'SKIP',
 ]
 
@@ -128,6 +129,25 @@ def note(msg):
     """Progress output (stdout, with the seconds since import)."""
     if os.environ.get('E2E_QUIET') != '1':
         print('[e2e %7.2fs] %s' % (time.monotonic() - _T0, msg), flush=True)
+
+
+def check(cond, msg):
+    """A test's assertion: raise with msg if cond is false, else note it."""
+    if not cond:
+        raise AssertionError(msg)
+    note('ok: ' + msg)
+
+
+def popauth_cmd(conf, *args, input=None, ok=True):
+    """Run `$POPAUTH -c conf args...` to its end (60 s at most); with ok,
+    a non-zero exit is a failure that shows popauth's stderr."""
+    r = subprocess.run([os.environ['POPAUTH'], '-c', conf] + list(args),
+                       input=input, capture_output=True, text=True,
+                       timeout=60)
+    if ok and r.returncode != 0:
+        raise AssertionError('popauth %s: %d\n%s' % (' '.join(args),
+                                                     r.returncode, r.stderr))
+    return r
 
 
 # ---------------------------------------------------------------------------
@@ -480,6 +500,16 @@ def format_map(entries):
     if isinstance(entries, dict):
         entries = entries.items()
     return ''.join('%s\t%s\n' % (k, v) for k, v in entries)
+
+
+def map_query(map_type, path, key):
+    """`postmap -q KEY TYPE:PATH`: the value smtpd would find for KEY in the
+    indexed map, or None.  The text file alone does not tell: popauth
+    renames it into place before postmap builds the indexed file."""
+    r = subprocess.run(['postmap', '-q', key, '%s:%s' % (map_type, path)],
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, env=_tool_env(), timeout=60)
+    return r.stdout.rstrip('\n') if r.returncode == 0 else None
 
 
 def postmap(map_type, path, config_dir=None, args=()):

@@ -36,10 +36,7 @@ import harness as h  # noqa: E402
 HELO_CHECK = 'inline:{ { mail.test = REJECT You are not mail.test (HELO forgery) } }'
 
 
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-    h.note('ok: ' + msg)
+check = h.check
 
 
 def cli(pa, *args):
@@ -85,7 +82,8 @@ def main():
                   'Postfix rejects HELO mail.test from 127.0.0.9')
             log.wait(r'127\.0\.0\.9 (\[\S+\] )?has been blacklisted by mail\.test for '
                      r'helo-forgery')
-            h.wait_until(lambda: '127.0.0.9' in map_keys(mail.blacklist_map),
+            h.wait_until(lambda: h.map_query(mail.blacklist_map_type,
+                                             mail.blacklist_map, '127.0.0.9'),
                          timeout=5, what='127.0.0.9 in the blacklist map')
 
             # 2. the next connection meets the map; a repeat is counted
