@@ -2,6 +2,7 @@
  * test_store - the SQLite state: round trip, crash safety of the
  * transaction, refusal of foreign, corrupt and newer files.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -147,6 +148,50 @@ test_kill9(void)
 	store_close(st);
 }
 
+/* store_sync_commits: the close leaves the synced log behind, and the
+ * next opener, writer or reader, sees what it holds */
+static void
+test_sync_commits(void)
+{
+	char *dir = subdir("sc"), *err = NULL, wal[600];
+	struct ipaddr a = ip("192.0.2.7");
+	struct rows rows = {0};
+	struct stat sb;
+	struct store *st = store_open(dir, true, false, &err);
+
+	T_OK(st != NULL);
+	if (st == NULL)
+		return;
+	store_sync_commits(st);
+	store_relay_put(st, &a, "replayed", 5, 6, 2);
+	store_close(st);
+	snprintf(wal, sizeof(wal), "%s/popauth.db-wal", dir);
+	T_OK(stat(wal, &sb) == 0 && sb.st_size > 0);
+
+	st = store_open(dir, false, true, &err);
+	T_OK(st != NULL);
+	if (st == NULL)
+		return;
+	T_EQ_INT(store_relay_load(st, collect, &rows), 0);
+	T_EQ_INT(rows.n, 1);
+	T_EQ_STR(rows.v[0].user, "replayed");
+	store_close(st);
+
+	/* a writer's close folds the log in as usual */
+	st = store_open(dir, true, false, &err);
+	T_OK(st != NULL);
+	store_close(st);
+	T_OK(stat(wal, &sb) < 0 && errno == ENOENT);
+	memset(&rows, 0, sizeof(rows));
+	st = store_open(dir, false, true, &err);
+	T_OK(st != NULL);
+	if (st == NULL)
+		return;
+	T_EQ_INT(store_relay_load(st, collect, &rows), 0);
+	T_EQ_INT(rows.n, 1);
+	store_close(st);
+}
+
 /* files that are not ours are refused and left as they were */
 static void
 test_refusals(void)
@@ -243,6 +288,7 @@ main(void)
 	t_msg_capture();
 	test_roundtrip();
 	test_kill9();
+	test_sync_commits();
 	test_refusals();
 	return t_done();
 }

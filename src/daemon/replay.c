@@ -500,6 +500,7 @@ replay_main(const struct cli *cli, int argc, char **argv)
 	msg_set_level(cli->verbose ? MSG_DEBUG : MSG_WARN);
 	app_open(&r->app, cli, cfg, 0);
 	r->app.store_deferred = true;
+	store_sync_commits(r->app.store);
 	r->tty = isatty(2);
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	for (int i = 0; i < argc; i++)

@@ -8,7 +8,9 @@
  *	was committed; a power loss may lose the last transactions, never
  *	consistency.  Writes go into one open transaction that the daemon
  *	commits about once a second; a failed commit makes the next one
- *	rewrite the whole state from memory.
+ *	rewrite the whole state from memory.  The write-ahead log
+ *	(popauth.db-wal) is part of the state: a replay leaves its one
+ *	commit there, synced, for the next opener to fold in.
  *
  * SECURITY
  *	Text from log lines (user names) is bound as SQL parameters, never
@@ -387,6 +389,21 @@ store_commit(struct store *st)
 		return -1;
 	}
 	return 0;
+}
+
+void
+store_sync_commits(struct store *st)
+{
+	if (st->in_tx)
+		msg_panic("store_sync_commits: inside a transaction");
+	/* FULL makes each commit sync the log: what the skipped checkpoint
+	 * would have made durable is durable already */
+	if (sqlite3_exec(st->db, "PRAGMA synchronous = FULL", NULL, NULL,
+		NULL) == SQLITE_OK)
+		sqlite3_db_config(
+		    st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	else
+		msg_warn("state file %s: %s", st->path, sqlite3_errmsg(st->db));
 }
 
 bool

@@ -39,6 +39,11 @@ const char *store_path(const struct store *st);
  * failure is logged and the next commit rewrites everything: see
  * store_needs_resync) */
 int store_commit(struct store *st);
+/* store_sync_commits - from now on every commit is synced to disk, and
+ * closing leaves the write-ahead log for the next opener to fold in
+ * instead of doing it now: for a process that commits once and exits
+ * (replay), one fsync instead of a checkpoint.  Outside a transaction. */
+void store_sync_commits(struct store *st);
 /* store_dirty - changes wait for a commit */
 bool store_dirty(const struct store *st);
 /* store_needs_resync - a commit failed: the caller should hand the whole
