@@ -117,16 +117,18 @@ def test_replay(work):
 
 
 def test_windows(work):
-    """A file (read in mapped windows by two threads) and the same bytes on
+    """A file (read in chunks by two threads) and the same bytes on
     standard input (one thread) give the same summary, warnings, state and
-    maps: lines across window ends, a no-header line and an over-long one
-    (line numbers in the warnings), more program names than the
-    dispatcher remembers, CRLF, a last line without a newline."""
+    maps: lines across chunk ends, lines just under the length limit
+    (carried whole into the next chunk), a no-header line, over-long ones
+    (line numbers in the warnings), one longer than a chunk, more program
+    names than the dispatcher remembers, CRLF, a last line without a
+    newline."""
     import random
     rnd = random.Random(7)
     lines = []
     t = size = 0
-    while size < 20 * 1024 * 1024:  # more than two mapped windows
+    while size < 20 * 1024 * 1024:  # eighty 256 KiB chunks
         size += len(lines[-1]) if lines else 0
         t += rnd.randint(0, 2)
         stamp = 'Nov 26 %02d:%02d:%02d' % (t // 3600 % 24, t // 60 % 60,
@@ -150,12 +152,19 @@ def test_windows(work):
         elif k < 0.5006:
             lines.append('%s mail postfix/smtpd[1]: %s\n'
                          % (stamp, 'x' * 20000))
+        elif k < 0.5012:
+            # 16,300 bytes with its newline: under the 16 KiB limit
+            lines.append('%s mail postfix/smtpd[1]: %s\n'
+                         % (stamp, 'y' * (16300 - 33)))
         elif k < 0.6:
             lines.append('%s mail dovecot: imap(u1): Disconnected: Logged '
                          'out in=1 out=2\r\n' % stamp)
         else:
             lines.append('%s mail postfix/smtpd[%d]: connect from '
                          'unknown[%s]\n' % (stamp, t % 999, ip))
+    # longer than a chunk, in the middle
+    lines.insert(len(lines) // 2, 'Nov 26 12:00:00 mail postfix/smtpd[1]: %s\n'
+                 % ('z' * 300000))
     lines.append(dovecot('Nov 26 23:59:59', '192.0.2.200', 'last').rstrip())
     log = os.path.join(work, 'big.log')
     write(log, lines, mtime=time.mktime((2026, 11, 27, 0, 0, 0, 0, 0, -1)))

@@ -156,9 +156,39 @@ struct rline {
 	bool bad; /* no header (or over-long): parser_reject */
 };
 
+/*
+ * The file is cut into chunks at fixed offsets, so that reading one does
+ * not wait for the scan of the one before: whichever thread is free
+ * reads the next chunks, the scanner scans them in order, the main thread
+ * takes them in order.  Reading (copying from the page cache) is a third
+ * of the scanner's work, and the main thread has that much time to spare
+ * while it waits for scanned chunks.  A line that crosses into the next
+ * chunk is carried: the scanner copies its start in front of that chunk,
+ * into room kept there (a line longer than that is dropped anyway).
+ *
+ * Chunks are small enough that the copy leaves them in the cache where
+ * the scanner and then the main thread find them.  Measured against
+ * 8 MiB mapped windows (bench/replay.py): mapping and unmapping every
+ * page cost more than the copy.
+ */
+#define REPLAY_QUEUE 8 /* chunks in flight */
+#define REPLAY_CHUNK (256 * 1024)
+#define REPLAY_CARRY LR_DEFAULT_MAX_LINE /* room for a carried line */
+#define REPLAY_AHEAD 4 /* lines prefetched ahead of the engine */
+
+enum slot_state {
+	SLOT_FREE, /* to be read */
+	SLOT_READING,
+	SLOT_READ, /* to be scanned */
+	SLOT_SCANNED, /* to be taken by the main thread */
+};
+
 /* One chunk of the file and what the scanner found in it */
 struct batch {
-	char *buf; /* REPLAY_CHUNK bytes of the file */
+	char *buf; /* REPLAY_CARRY bytes of room, then the chunk */
+	uint64_t chunk; /* the chunk this slot is for */
+	enum slot_state state;
+	size_t got; /* bytes read */
 	struct rline *v;
 	size_t n, cap;
 	uint64_t lines; /* lines scanned */
@@ -169,28 +199,20 @@ struct batch {
 	bool last; /* the last chunk */
 };
 
-/* Chunks are read with pread into buffers small enough that the
- * scanner finds them in its core's cache right after the copy and the
- * main thread in the shared cache a few chunks later.  Measured against
- * 8 MiB mapped windows (bench/replay.py): about 11 % faster, because
- * mapping and unmapping every page cost more than the copy. */
-#define REPLAY_QUEUE 8 /* chunks in flight */
-#define REPLAY_CHUNK (256 * 1024)
-#define REPLAY_AHEAD 4 /* lines prefetched ahead of the engine */
-
 /* The scanner's side and the queue between the two threads */
 struct scanner {
 	int fd;
-	uint64_t size;
+	uint64_t size, nchunks;
 	struct dispatch *disp;
 	uint16_t *scratch;
 	struct linereader lr;
 	uint64_t lineno;
 	struct batch q[REPLAY_QUEUE];
-	unsigned head, tail; /* batches handed over, taken back */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct batch *cur; /* the batch being filled */
+	char carry[REPLAY_CARRY]; /* the start of a line that goes on */
+	size_t ncarry;
 };
 
 /* scan_line - the scanner's per-line work (lr_line_fn): the header goes
@@ -228,76 +250,117 @@ scan_line(void *arg, const char *p, size_t n)
 		rl->ll.line = (struct span){p, n};
 }
 
-/* fill - read the file from off into the slot's buffer, up to its size
- * or the file's end; the bytes read, or -1 with errno */
-static ssize_t
-fill(int fd, char *buf, size_t want, uint64_t off)
+/* read_chunk - read the slot's chunk (without the lock held) */
+static void
+read_chunk(struct scanner *sc, struct batch *b)
 {
+	uint64_t off = b->chunk * REPLAY_CHUNK;
+	size_t want = sc->size - off < REPLAY_CHUNK ? (size_t)(sc->size - off)
+						    : REPLAY_CHUNK;
+	char *buf = b->buf + REPLAY_CARRY;
 	size_t got = 0;
 
+	b->err = 0;
 	while (got < want) {
 		ssize_t n =
-		    pread(fd, buf + got, want - got, (off_t)(off + got));
+		    pread(sc->fd, buf + got, want - got, (off_t)(off + got));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
+		if (n < 0) {
+			b->err = errno;
 			break;
+		}
+		if (n == 0)
+			break; /* the file shrank: it ends here */
 		got += (size_t)n;
 	}
-	return (ssize_t)got;
+	b->got = got;
+	b->last = b->err || got < want || off + got == sc->size;
 }
 
-/* scanner_main - read the file a chunk at a time, scan each, hand it
- * over; waits while the main thread is REPLAY_QUEUE chunks behind */
+/* claim_read - with the lock held: read chunk b->chunk if nobody has, else
+ * wait until whoever does is done */
+static void
+claim_read(struct scanner *sc, struct batch *b)
+{
+	if (b->state == SLOT_FREE) {
+		b->state = SLOT_READING;
+		pthread_mutex_unlock(&sc->mu);
+		read_chunk(sc, b);
+		pthread_mutex_lock(&sc->mu);
+		b->state = SLOT_READ;
+		pthread_cond_broadcast(&sc->cv);
+	}
+	while (b->state == SLOT_READING)
+		pthread_cond_wait(&sc->cv, &sc->mu);
+}
+
+/* scan_chunk - the lines of one chunk, after the carried start of the
+ * first; what is left at its end is carried to the next */
+static void
+scan_chunk(struct scanner *sc, struct batch *b)
+{
+	char *p = b->buf + REPLAY_CARRY - sc->ncarry;
+	size_t len = sc->ncarry + b->got, used;
+
+	memcpy(p, sc->carry, sc->ncarry);
+	b->n = 0;
+	b->lines = 0;
+	b->lastp = NULL;
+	sc->cur = b;
+	used = lr_scan(&sc->lr, p, len, scan_line, sc);
+	if (b->last) {
+		lr_finish(&sc->lr, p + used, len - used, scan_line, sc);
+		used = len;
+	}
+	/* lr_scan leaves at most a line's worth */
+	sc->ncarry = len - used;
+	memcpy(sc->carry, p + used, sc->ncarry);
+	b->done = b->chunk * REPLAY_CHUNK + b->got - sc->ncarry;
+}
+
+/* scanner_main - the chunks in order: read each (unless the main thread
+ * has), scan it, hand it over */
 static void *
 scanner_main(void *arg)
 {
 	struct scanner *sc = arg;
-	uint64_t off = 0;
 	bool last = false;
 
-	while (!last) {
+	for (uint64_t k = 0; !last; k++) {
+		struct batch *b = &sc->q[k % REPLAY_QUEUE];
+
 		pthread_mutex_lock(&sc->mu);
-		while (sc->head - sc->tail == REPLAY_QUEUE)
+		while (b->chunk != k) /* still the main thread's */
 			pthread_cond_wait(&sc->cv, &sc->mu);
-		struct batch *b = &sc->q[sc->head % REPLAY_QUEUE];
+		claim_read(sc, b);
 		pthread_mutex_unlock(&sc->mu);
 
-		size_t want = sc->size - off < REPLAY_CHUNK
-		    ? (size_t)(sc->size - off)
-		    : REPLAY_CHUNK;
-		if (b->buf == NULL)
-			b->buf = xmalloc(REPLAY_CHUNK);
-		b->n = 0;
-		b->lines = 0;
-		b->lastp = NULL;
-		b->err = 0;
-		ssize_t got = fill(sc->fd, b->buf, want, off);
-		if (got < 0) {
-			b->err = errno;
-			last = true;
-		} else {
-			/* the file may have shrunk under us: it ends here */
-			last = off + (uint64_t)got >= sc->size ||
-			    (size_t)got < want;
-			sc->cur = b;
-			size_t used = lr_scan(
-			    &sc->lr, b->buf, (size_t)got, scan_line, sc);
-			if (last)
-				lr_finish(&sc->lr, b->buf + used,
-				    (size_t)got - used, scan_line, sc);
-			off += last ? (uint64_t)got : used;
-		}
-		b->done = off;
-		b->last = last;
+		scan_chunk(sc, b);
+		last = b->last;
+
 		pthread_mutex_lock(&sc->mu);
-		sc->head++;
+		b->state = SLOT_SCANNED;
 		pthread_cond_broadcast(&sc->cv);
 		pthread_mutex_unlock(&sc->mu);
 	}
 	return NULL;
+}
+
+/* help_read - with the lock held, for the main thread while chunk k is not
+ * scanned yet: read the first chunk after it that nobody is reading; false
+ * if there is none */
+static bool
+help_read(struct scanner *sc, uint64_t k)
+{
+	for (uint64_t j = k + 1; j < k + REPLAY_QUEUE && j < sc->nchunks; j++) {
+		struct batch *b = &sc->q[j % REPLAY_QUEUE];
+		if (b->chunk == j && b->state == SLOT_FREE) {
+			claim_read(sc, b);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* take_batch - the engine's side of one chunk: warnings and events in
@@ -357,8 +420,17 @@ replay_chunked(struct replay *r, int fd, uint64_t size)
 
 	sc->fd = fd;
 	sc->size = size;
+	sc->nchunks = (size + REPLAY_CHUNK - 1) / REPLAY_CHUNK;
 	sc->disp = r->app.parser.dispatch;
 	sc->scratch = xcalloc(dispatch_handlers(sc->disp), sizeof(uint16_t));
+	for (uint64_t i = 0; i < REPLAY_QUEUE; i++) {
+		/* page-aligned like the file offsets they are read from:
+		 * the kernel's copy is about twice as fast as into a buffer
+		 * malloc would return, 16 bytes past a page */
+		sc->q[i].buf =
+		    xmalloc_aligned(4096, REPLAY_CARRY + REPLAY_CHUNK);
+		sc->q[i].chunk = i;
+	}
 	lr_init(&sc->lr, 0, LR_DEFAULT_MAX_LINE);
 	/* the scanner may learn program names, nothing more */
 	dispatch_ready(sc->disp);
@@ -366,11 +438,13 @@ replay_chunked(struct replay *r, int fd, uint64_t size)
 	pthread_cond_init(&sc->cv, NULL);
 	if ((e = pthread_create(&th, NULL, scanner_main, sc)) != 0)
 		msg_fatal("cannot start the scanning thread: %s", strerror(e));
-	while (!last) {
+	for (uint64_t k = 0; !last; k++) {
+		struct batch *b = &sc->q[k % REPLAY_QUEUE];
+
 		pthread_mutex_lock(&sc->mu);
-		while (sc->head == sc->tail)
-			pthread_cond_wait(&sc->cv, &sc->mu);
-		struct batch *b = &sc->q[sc->tail % REPLAY_QUEUE];
+		while (b->state != SLOT_SCANNED)
+			if (!help_read(sc, k))
+				pthread_cond_wait(&sc->cv, &sc->mu);
 		pthread_mutex_unlock(&sc->mu);
 
 		take_batch(r, b);
@@ -383,8 +457,10 @@ replay_chunked(struct replay *r, int fd, uint64_t size)
 		r->done = b->done;
 		if (r->tty)
 			progress(r, false);
+
 		pthread_mutex_lock(&sc->mu);
-		sc->tail++;
+		b->state = SLOT_FREE;
+		b->chunk = k + REPLAY_QUEUE;
 		pthread_cond_broadcast(&sc->cv);
 		pthread_mutex_unlock(&sc->mu);
 	}

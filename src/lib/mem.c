@@ -22,6 +22,16 @@ xmalloc(size_t size)
 }
 
 void *
+xmalloc_aligned(size_t align, size_t size)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, align, size ? size : 1) != 0)
+		msg_fatal("out of memory allocating %zu bytes", size);
+	return p;
+}
+
+void *
 xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);

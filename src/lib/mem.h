@@ -11,6 +11,9 @@
 #include <stddef.h>
 
 void *xmalloc(size_t size);
+/* xmalloc_aligned - size bytes at a multiple of align (a power of two, a
+ * multiple of sizeof(void *)) */
+void *xmalloc_aligned(size_t align, size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *ptr, size_t size);
 /* xreallocarray - realloc n * size bytes, fatal on overflow */
