@@ -979,6 +979,34 @@ test_reclen(void)
 }
 
 /* main - run the tests; exit status is the verdict */
+/* the skim drops smtpd's other warnings and keeps what a SASL failure
+ * looks like (the cases above check that it keeps every line the
+ * recogniser takes) */
+static void
+test_skim_warnings(const struct recog *rc)
+{
+	static const char *const drop[] = {
+	    "warning: TLS library problem: error:0A000126:SSL routines::"
+	    "unexpected eof while reading",
+	    "warning: hostname mail.example does not resolve to address "
+	    "192.0.2.8: Name or service not known",
+	    "warning: non-SMTP command from unknown[192.0.2.9]: GET / HTTP/1.1",
+	    "warning: unknown[192.0.2.10] SASL LOGIN authentication failed",
+	};
+	static const char *const keep[] = {
+	    "warning: unknown[192.0.2.11]: SASL LOGIN authentication failed: "
+	    "UGFzc3dvcmQ6",
+	    "warning: mx.example[2001:db8::1]:587: SASL PLAIN authentication "
+	    "failed:",
+	};
+
+	T_CASE("skim of warnings");
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+		T_OK(!rc->skim((struct span){drop[i], strlen(drop[i])}));
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		T_OK(rc->skim((struct span){keep[i], strlen(keep[i])}));
+}
+
 int
 main(void)
 {
@@ -993,5 +1021,6 @@ main(void)
 	test_login_filter();
 	test_qid_cache();
 	test_reclen();
+	test_skim_warnings(rc);
 	return t_done();
 }

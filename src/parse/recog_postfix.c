@@ -885,10 +885,24 @@ pf_service(struct span prog)
 	return PF_SMTPD;
 }
 
+/* pf_sasl_shape - after "warning: ", the one warning that matters has
+ * the client's "name[ip]" or "name[ip]:port" (no blank in it, see
+ * pf_client) and then ": SASL "; TLS, DNS and protocol warnings fail
+ * at their first blank */
+static bool
+pf_sasl_shape(struct span w)
+{
+	const char *b = memchr(w.p, ' ', w.n);
+
+	return b != NULL && b > w.p && b[-1] == ':' &&
+	    (size_t)(ru_end(w) - b) > 5 && memcmp(b + 1, "SASL ", 5) == 0;
+}
+
 /*
  * pf_first_word - the length of the first word of m when it is a queue
  * id, NOQUEUE or "warning" followed by ": " and what may follow it
- * ("reject: ", "client=" or, after "warning", anything); 0 otherwise.
+ * ("reject: ", "client=" or, after "warning", a SASL failure's
+ * shape); 0 otherwise.
  * This is all most lines cost.
  */
 static size_t
@@ -914,10 +928,12 @@ pf_first_word(struct span m)
 	c = m.p + i;
 	if (i > PF_WORDMAX || m.n - i < 9 || c[0] != ':' || c[1] != ' ')
 		return 0;
-	if (c[2] != 'r' && c[2] != 'c' &&
-	    !(i == 7 && memcmp(m.p, "warning", 7) == 0))
-		return 0;
-	return i;
+	if (c[2] == 'r' || c[2] == 'c')
+		return i;
+	if (i == 7 && memcmp(m.p, "warning", 7) == 0 &&
+	    pf_sasl_shape(ru_span(c + 2, ru_end(m))))
+		return i;
+	return 0;
 }
 
 /* postfix_skim - the first word decides (the cheap half of
