@@ -192,6 +192,93 @@ test_sync_commits(void)
 	store_close(st);
 }
 
+struct loaded {
+	int nbl, nfish, bad;
+};
+
+static void
+check_bl(void *arg, const struct store_bl_row *r)
+{
+	struct loaded *l = arg;
+	char want[64], reason[64];
+	int i = r->ip.a[3];
+
+	snprintf(want, sizeof(want), "198.51.100.%d", i);
+	snprintf(reason, sizeof(reason), "listed %d", i);
+	if (strcmp(ipaddr_str(&r->ip), want) != 0 || r->first != i ||
+	    r->last != 2 * i || r->ban_end != 3 * i || r->period != 4u * i ||
+	    r->total != 5u * i || r->rate != i / 8.0 ||
+	    strcmp(r->origin, "dnsbl") != 0 || strcmp(r->host, "h") != 0 ||
+	    strcmp(r->authority, "zen.example") != 0 ||
+	    strcmp(r->reason, reason) != 0)
+		l->bad++;
+	l->nbl++;
+}
+
+static void
+check_fish(void *arg, const struct ipaddr *ip, const struct store_fish_row *r)
+{
+	struct loaded *l = arg;
+	char rcpt[64];
+	int i = r->hits;
+
+	snprintf(rcpt, sizeof(rcpt), "u%d@example.com", i);
+	if (ip->a[3] != i / 3 || strcmp(r->rcpt, rcpt) != 0 ||
+	    strcmp(r->sender, "") != 0 || r->first != i || r->last != i + 1)
+		l->bad++;
+	l->nfish++;
+}
+
+/* the blacklist and fishing tables, written in bulk (whole statements of
+ * several rows and the rest one by one) and row by row, read back */
+static void
+test_bulk(void)
+{
+	enum { NBL = 37, NFISH = 40 };
+	char *dir = subdir("bulk"), *err = NULL;
+	static char reasons[NBL][32], rcpts[NFISH][32];
+	struct store_bl_row bl[NBL];
+	struct store_fish_ip_row fish[NFISH];
+	struct ipaddr ips[NFISH];
+	struct loaded l = {0};
+	struct store *st = store_open(dir, true, false, &err);
+
+	T_OK(st != NULL);
+	if (st == NULL)
+		return;
+	for (int i = 0; i < NBL; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "198.51.100.%d", i);
+		snprintf(reasons[i], sizeof(reasons[i]), "listed %d", i);
+		bl[i] = (struct store_bl_row){ip(a), "dnsbl", i, 2 * i, 3 * i,
+		    4u * i, 5u * i, i / 8.0, "h", "zen.example", reasons[i]};
+	}
+	for (int i = 0; i < NFISH; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "203.0.113.%d", i / 3);
+		ips[i] = ip(a);
+		snprintf(rcpts[i], sizeof(rcpts[i]), "u%d@example.com", i);
+		fish[i] = (struct store_fish_ip_row){
+		    &ips[i], {rcpts[i], "", i, i + 1, (uint32_t)i}};
+	}
+	store_bl_put_many(st, bl, NBL);
+	store_fish_add_many(st, fish, NFISH);
+	/* one IP's pairs replaced row by row */
+	store_fish_set(st, &ips[0], &fish[0].r, 1);
+	store_close(st);
+
+	st = store_open(dir, false, true, &err);
+	T_OK(st != NULL);
+	if (st == NULL)
+		return;
+	T_EQ_INT(store_bl_load(st, check_bl, &l), 0);
+	T_EQ_INT(store_fish_load(st, check_fish, &l), 0);
+	T_EQ_INT(l.nbl, NBL);
+	T_EQ_INT(l.nfish, NFISH - 2);
+	T_EQ_INT(l.bad, 0);
+	store_close(st);
+}
+
 /* files that are not ours are refused and left as they were */
 static void
 test_refusals(void)
@@ -289,6 +376,7 @@ main(void)
 	test_roundtrip();
 	test_kill9();
 	test_sync_commits();
+	test_bulk();
 	test_refusals();
 	return t_done();
 }

@@ -117,10 +117,10 @@ persist_load(struct store *st, struct policy *pol)
 
 /* writing */
 
-static void
-write_bl(struct store *st, const struct bl_rec *rec)
+static struct store_bl_row
+bl_row(const struct bl_rec *rec)
 {
-	struct store_bl_row r = {
+	return (struct store_bl_row){
 	    .ip = rec->ip,
 	    .origin = bl_origin_name(rec->origin),
 	    .first = rec->first,
@@ -133,27 +133,26 @@ write_bl(struct store *st, const struct bl_rec *rec)
 	    .authority = rec->authority,
 	    .reason = rec->reason,
 	};
-
-	store_bl_put(st, &r);
 }
 
-/* write_fish - ip's pairs as they are now; `added': the file holds none
- * of them (a full rewrite) */
+static struct store_fish_row
+fish_row(const struct fish_rec *rec, uint32_t i)
+{
+	return (struct store_fish_row){rec->pairs[i].rcpt, rec->pairs[i].sender,
+	    rec->pairs[i].first, rec->pairs[i].last, rec->pairs[i].hits};
+}
+
+/* write_fish - ip's pairs as they are now */
 static void
-write_fish(struct store *st, const struct ipaddr *ip,
-    const struct fish_rec *rec, bool added)
+write_fish(
+    struct store *st, const struct ipaddr *ip, const struct fish_rec *rec)
 {
 	struct store_fish_row rows[FISH_MAX_PAIRS];
 	uint32_t n = rec ? rec->npairs : 0;
 
 	for (uint32_t i = 0; i < n; i++)
-		rows[i] = (struct store_fish_row){rec->pairs[i].rcpt,
-		    rec->pairs[i].sender, rec->pairs[i].first,
-		    rec->pairs[i].last, rec->pairs[i].hits};
-	if (added)
-		store_fish_add(st, ip, rows, n);
-	else
-		store_fish_set(st, ip, rows, n);
+		rows[i] = fish_row(rec, i);
+	store_fish_set(st, ip, rows, n);
 }
 
 /* write_auth - ip's failure counts as they are now; `added': the file
@@ -178,14 +177,15 @@ persist_flush(struct persist *ps, struct store *st, const struct policy *pol)
 	for (size_t c = 0;
 	     (d = iptab_next(&ps->dirty[PERSIST_BL], &c)) != NULL;) {
 		const struct bl_rec *rec = bl_get(&pol->bl, &d->ip);
-		if (rec)
-			write_bl(st, rec);
-		else
+		if (rec) {
+			struct store_bl_row row = bl_row(rec);
+			store_bl_put(st, &row);
+		} else
 			store_bl_drop(st, &d->ip);
 	}
 	for (size_t c = 0;
 	     (d = iptab_next(&ps->dirty[PERSIST_FISH], &c)) != NULL;)
-		write_fish(st, &d->ip, fish_get(&pol->fish, &d->ip), false);
+		write_fish(st, &d->ip, fish_get(&pol->fish, &d->ip));
 	for (size_t c = 0;
 	     (d = iptab_next(&ps->dirty[PERSIST_AUTH], &c)) != NULL;)
 		write_auth(st, &d->ip, af_get(&pol->af, &d->ip), false);
@@ -210,12 +210,24 @@ persist_all(struct persist *ps, struct store *st, const struct policy *pol)
 			    rv[i]->users[u].count);
 	free((void *)rv);
 	struct bl_rec **bv = bl_sorted(&pol->bl, &n);
+	struct store_bl_row *brows = xreallocarray(NULL, n, sizeof(*brows));
 	for (size_t i = 0; i < n; i++)
-		write_bl(st, bv[i]);
+		brows[i] = bl_row(bv[i]);
+	store_bl_put_many(st, brows, n);
+	free(brows);
 	free(bv);
 	struct fish_rec **fv = fish_sorted(&pol->fish, &n);
+	size_t np = 0, k = 0;
 	for (size_t i = 0; i < n; i++)
-		write_fish(st, &fv[i]->t.ip, fv[i], true);
+		np += fv[i]->npairs;
+	struct store_fish_ip_row *frows =
+	    xreallocarray(NULL, np, sizeof(*frows));
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t j = 0; j < fv[i]->npairs; j++)
+			frows[k++] = (struct store_fish_ip_row){
+			    &fv[i]->t.ip, fish_row(fv[i], j)};
+	store_fish_add_many(st, frows, np);
+	free(frows);
 	free(fv);
 	struct af_rec **av = af_sorted(&pol->af, &n);
 	for (size_t i = 0; i < n; i++)

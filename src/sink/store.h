@@ -69,6 +69,10 @@ struct store_bl_row {
 	const char *host, *authority, *reason;
 };
 void store_bl_put(struct store *st, const struct store_bl_row *row);
+/* store_bl_put_many - n rows at once (a full rewrite): several rows per
+ * statement, which costs about as much as one */
+void
+store_bl_put_many(struct store *st, const struct store_bl_row *rows, size_t n);
 void store_bl_drop(struct store *st, const struct ipaddr *ip);
 typedef void store_bl_fn(void *arg, const struct store_bl_row *row);
 int store_bl_load(struct store *st, store_bl_fn *fn, void *arg);
@@ -83,10 +87,14 @@ struct store_fish_row {
 void store_fish_set(struct store *st, const struct ipaddr *ip,
     const struct store_fish_row *rows, size_t n);
 
-/* store_fish_add - add ip's pairs, which the file does not hold (after
- * store_clear_all) */
-void store_fish_add(struct store *st, const struct ipaddr *ip,
-    const struct store_fish_row *rows, size_t n);
+/* store_fish_add_many - pairs of many IPs, which the file does not hold
+ * (after store_clear_all), several per statement */
+struct store_fish_ip_row {
+	const struct ipaddr *ip;
+	struct store_fish_row r;
+};
+void store_fish_add_many(
+    struct store *st, const struct store_fish_ip_row *rows, size_t n);
 typedef void store_fish_fn(
     void *arg, const struct ipaddr *ip, const struct store_fish_row *row);
 int store_fish_load(struct store *st, store_fish_fn *fn, void *arg);
