@@ -36,14 +36,21 @@ def build():
     return os.path.join(bdir, "popauth")
 
 
-def run(argv, **kw):
-    """(seconds, peak RSS in KiB) of one run of argv"""
+def run(argv, errlog=None, **kw):
+    """(seconds, peak RSS in KiB) of one run of argv; its standard error
+    goes to errlog when given (shown if it fails)"""
+    err = open(errlog, "w") if errlog else None
     t0 = time.perf_counter()
-    p = subprocess.Popen(argv, **kw)
+    p = subprocess.Popen(argv, stderr=err, **kw)
     _, status, ru = os.wait4(p.pid, 0)
     secs = time.perf_counter() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
+    if err:
+        err.close()
     if p.returncode != 0:
+        if errlog:
+            with open(errlog) as f:
+                sys.stderr.write(f.read()[-4000:])
         sys.exit(f"{argv[0]} failed with {p.returncode}")
     return secs, ru.ru_maxrss
 
@@ -86,7 +93,10 @@ def main():
         for _ in range(a.runs):
             wc.append(run(["wc", "-l", log], stdout=subprocess.DEVNULL)[0])
             shutil.rmtree(os.path.join(work, "state"), ignore_errors=True)
+            # its warnings (stale-map refusals in this log) are not the
+            # benchmark's output
             secs, kib = run([popauth, "-c", conf, "replay", log],
+                            errlog=os.path.join(work, "stderr"),
                             stdout=subprocess.DEVNULL)
             pa.append(secs)
             rss.append(kib)

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "lib/numparse.h"
 #include "policy/policy.h"
 #include "tlib.h"
 
@@ -219,10 +220,15 @@ test_abuse(void)
 		policy_event(&p, &ev, ev.time, &a);
 		T_EQ_INT(bl_get(&p.bl, &x) != NULL, i == 5);
 	}
+	char want[128], d[64];
+	snprintf(want, sizeof(want), "6 failed SMTP AUTH attempts in %s",
+	    dur_fmt(cfg.af.window, d, sizeof(d)));
+	T_EQ_STR(bl_get(&p.bl, &x)->reason, want);
 	/* later failures are repeats */
 	ev.time = t + 200;
 	policy_event(&p, &ev, ev.time, &a);
 	T_EQ_INT(bl_get(&p.bl, &x)->total, 2);
+	T_EQ_STR(bl_get(&p.bl, &x)->reason, want);
 	/* a kind whose threshold is 0 is not counted at all, not even as
 	 * a repeat of a listed IP */
 	struct policy_cfg off = cfg;
@@ -231,6 +237,19 @@ test_abuse(void)
 	ev.time = t + 210;
 	policy_event(&p, &ev, ev.time, &a);
 	T_EQ_INT(bl_get(&p.bl, &x)->total, 2);
+	/* a reloaded window shows in the next listing's reason */
+	off = cfg;
+	off.af.window = 3 * 3600;
+	off.af.threshold[AF_SASL] = 1;
+	policy_configure(&p, &off);
+	ev = reject(EVENT_SASL_FAIL, "203.0.113.98", t + 300);
+	for (int i = 0; i < 2; i++)
+		policy_event(&p, &ev, ev.time, &a);
+	ipaddr_parse(&x, "203.0.113.98", 12);
+	snprintf(want, sizeof(want), "2 failed SMTP AUTH attempts in %s",
+	    dur_fmt(3 * 3600, d, sizeof(d)));
+	T_OK(bl_get(&p.bl, &x) != NULL &&
+	    strcmp(bl_get(&p.bl, &x)->reason, want) == 0);
 	policy_configure(&p, &cfg);
 
 	/* relay denied, domain not found, content: logged only */

@@ -21,6 +21,7 @@
  *	never decides which IP is acted on: that is the IP the server
  *	logged, parsed by the recogniser.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ own_cfg(struct policy *p, const struct policy_cfg *cfg)
 	p->cfg.trusted = cfg->ntrusted
 	    ? xmemdup(cfg->trusted, cfg->ntrusted * sizeof(struct cidr))
 	    : NULL;
+	dur_fmt(cfg->af.window, p->af_window, sizeof(p->af_window));
 }
 
 void
@@ -169,15 +171,27 @@ static bool protected(
 /*
  * hit - an event that lists an IP, or repeats on a listed one (an IP
  * that may be listed: see protected).  ban > 0: the IP is banned at once
- * for that long (fishers), whether it was listed before or not.
+ * for that long (fishers), whether it was listed before or not.  The
+ * reason is formatted only for a new record: most hits are repeats.
  */
+static void hit(struct policy *p, const struct event *ev, enum bl_origin origin,
+    const char *authority, int64_t ban, struct actions *out, const char *fmt,
+    ...) PRINTF_LIKE(7, 8);
+
 static void
 hit(struct policy *p, const struct event *ev, enum bl_origin origin,
-    const char *authority, const char *reason, int64_t ban, struct actions *out)
+    const char *authority, int64_t ban, struct actions *out, const char *fmt,
+    ...)
 {
 	struct bl_rec *rec = bl_get(&p->bl, &ev->ip);
 
 	if (rec == NULL) {
+		char reason[1200];
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(reason, sizeof(reason), fmt, ap);
+		va_end(ap);
 		bl_add(&p->bl, &ev->ip, origin, authority, str(ev->host),
 		    reason, ev->time, ban, out);
 		return;
@@ -251,7 +265,6 @@ authfail(struct policy *p, const struct event *ev, enum af_kind kind,
 {
 	const char *what = kind == AF_SASL ? "SMTP AUTH" : "POP3/IMAP login";
 	uint32_t n, limit = p->cfg.af.threshold[kind];
-	char reason[200], d[64];
 
 	if (limit == 0) {
 		/* the admin does not count this kind at all */
@@ -269,9 +282,8 @@ authfail(struct policy *p, const struct event *ev, enum af_kind kind,
 	/* a listed IP: every failure is a repeat hit */
 	if (n <= limit && bl_get(&p->bl, &ev->ip) == NULL)
 		return;
-	snprintf(reason, sizeof(reason), "%u failed %s attempts in %s", n, what,
-	    dur_fmt(p->cfg.af.window, d, sizeof(d)));
-	hit(p, ev, BL_AUTH, p->cfg.myhostname, reason, 0, out);
+	hit(p, ev, BL_AUTH, p->cfg.myhostname, 0, out,
+	    "%u failed %s attempts in %s", n, what, p->af_window);
 }
 
 /* fishing - an unknown recipient */
@@ -280,7 +292,7 @@ unknown_recipient(struct policy *p, const struct event *ev, struct actions *out)
 {
 	struct span to = ev->addr.n ? ev->addr : ev->to;
 	uint32_t hits, npairs;
-	char rcpt[512], reason[700];
+	char rcpt[512];
 
 	if (actions_want(out, MSG_INFO))
 		actions_log(out, MSG_INFO,
@@ -289,57 +301,54 @@ unknown_recipient(struct policy *p, const struct event *ev, struct actions *out)
 		    esc(to), esc(ev->from), who(ev), esc(ev->helo));
 	if (protected(p, ev, out))
 		return;
-	snprintf(rcpt, sizeof(rcpt), "%s", str(to));
+	/* str's buffers rotate: the recipient is kept for the reason */
+	const char *t = str(to);
+	memcpy(rcpt, t, strlen(t) + 1);
 	if (!fish_event(&p->fish, &ev->ip, rcpt, str(ev->from), ev->time, &hits,
 		&npairs, out))
 		return;
-	snprintf(reason, sizeof(reason),
+	hit(p, ev, BL_FISHING, p->cfg.myhostname, p->cfg.fish_ban, out,
 	    "address fishing: <%s> does not exist here", rcpt);
-	hit(p, ev, BL_FISHING, p->cfg.myhostname, reason, p->cfg.fish_ban, out);
 }
 
 /* forgery - sender, recipient or HELO forgery */
 static void
 forgery(struct policy *p, const struct event *ev, struct actions *out)
 {
-	char reason[1200];
-	enum bl_origin origin;
+	struct span rcpt = ev->addr.n ? ev->addr : ev->to;
+	struct span helo = ev->addr.n ? ev->addr : ev->helo;
 
 	switch (ev->kind) {
 	case EVENT_SENDER_FORGERY:
-		origin = BL_SENDER;
-		snprintf(reason, sizeof(reason),
-		    "sender forgery: <%s> may not be used from %s",
-		    str(ev->addr),
-		    ev->host.n ? str(ev->host) : ipaddr_str(&ev->ip));
 		if (actions_want(out, MSG_INFO))
 			actions_log(out, MSG_INFO,
 			    "%s (helo=%s) claimed <%s> as its own sender",
 			    who(ev), esc(ev->helo), esc(ev->addr));
+		if (!protected(p, ev, out))
+			hit(p, ev, BL_SENDER, p->cfg.myhostname, 0, out,
+			    "sender forgery: <%s> may not be used from %s",
+			    str(ev->addr),
+			    ev->host.n ? str(ev->host) : ipaddr_str(&ev->ip));
 		break;
 	case EVENT_RECIPIENT_FORGERY:
-		origin = BL_RECIPIENT;
-		snprintf(reason, sizeof(reason),
-		    "recipient forgery: <%s> may not write to <%s>",
-		    str(ev->from), str(ev->addr.n ? ev->addr : ev->to));
 		if (actions_want(out, MSG_INFO))
 			actions_log(out, MSG_INFO,
 			    "%s (helo=%s) tried to reach <%s> from <%s>",
-			    who(ev), esc(ev->helo),
-			    esc(ev->addr.n ? ev->addr : ev->to), esc(ev->from));
+			    who(ev), esc(ev->helo), esc(rcpt), esc(ev->from));
+		if (!protected(p, ev, out))
+			hit(p, ev, BL_RECIPIENT, p->cfg.myhostname, 0, out,
+			    "recipient forgery: <%s> may not write to <%s>",
+			    str(ev->from), str(rcpt));
 		break;
 	default:
-		origin = BL_HELO;
-		snprintf(reason, sizeof(reason),
-		    "HELO forgery: this client is not %s",
-		    str(ev->addr.n ? ev->addr : ev->helo));
 		if (actions_want(out, MSG_INFO))
 			actions_log(out, MSG_INFO, "%s claimed to be %s",
-			    who(ev), esc(ev->addr.n ? ev->addr : ev->helo));
+			    who(ev), esc(helo));
+		if (!protected(p, ev, out))
+			hit(p, ev, BL_HELO, p->cfg.myhostname, 0, out,
+			    "HELO forgery: this client is not %s", str(helo));
 		break;
 	}
-	if (!protected(p, ev, out))
-		hit(p, ev, origin, p->cfg.myhostname, reason, 0, out);
 }
 
 /* summary - the rejects that are only logged */
@@ -432,8 +441,8 @@ policy_event(
 	case EVENT_RBL:
 		if (!protected(p, ev, out))
 			hit(p, ev, BL_DNSBL,
-			    ev->zone.n ? str(ev->zone) : "a DNSBL",
-			    str(ev->reason), 0, out);
+			    ev->zone.n ? str(ev->zone) : "a DNSBL", 0, out,
+			    "%s", str(ev->reason));
 		break;
 	case EVENT_BLACKLISTED:
 		if ((rec = bl_get(&p->bl, &ev->ip)) == NULL)

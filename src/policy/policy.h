@@ -48,6 +48,7 @@ struct policy {
 	struct fishing fish;
 	struct authfail af;
 	struct policy_stats st;
+	char af_window[64]; /* cfg.af.window as text, for reasons */
 	/* "not listed here" warnings: at most one per hour of log time */
 	int64_t unknown_warned; /* when the last one was written */
 	uint64_t unknown_quiet; /* hits since then not written */
