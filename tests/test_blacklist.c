@@ -45,6 +45,7 @@ main(void)
 	T_OK(r->rate == 0);
 	T_EQ_INT(actions_count(&a, ACT_BL_MAP), 1);
 	T_EQ_INT(actions_count(&a, ACT_BL_DIRTY), 1);
+	T_EQ_INT(actions_count(&a, ACT_BAN), 0);
 	T_EQ_INT(bl_next_expiry(&bl), t0 + 7776000);
 
 	/* a repeat in the same second: rate = 2 / 0.001 = 2000, 30 min ban */
@@ -55,6 +56,12 @@ main(void)
 	T_OK(r->rate == 2000);
 	T_EQ_INT(r->ban_end, t0 + 1800);
 	T_EQ_INT(actions_count(&a, ACT_BL_MAP), 0); /* the map is unchanged */
+	/* the firewall is told: the IP, the end, the hits so far */
+	T_EQ_INT(actions_count(&a, ACT_BAN), 1);
+	for (size_t i = 0; i < a.n; i++)
+		if (a.v[i].kind == ACT_BAN)
+			T_OK(ipaddr_equal(&a.v[i].ip, &x) &&
+			    a.v[i].last == t0 + 1800 && a.v[i].count == 2);
 
 	/* 30 s later: still the same period (gap <= 1/freq), 3/30 > freq */
 	actions_reset(&a);
@@ -65,7 +72,9 @@ main(void)
 
 	/* 31 s after that: a new period, 1/31 < freq: no new ban, and -
 	 * unlike popauth 3 - the running ban stays */
+	actions_reset(&a);
 	T_OK(!bl_repeat(&bl, r, "other.example.net", t0 + 61, &a));
+	T_EQ_INT(actions_count(&a, ACT_BAN), 0);
 	T_EQ_INT(r->period, 1);
 	T_EQ_INT(r->total, 4);
 	T_EQ_INT(r->ban_end, t0 + 30 + 1800);
@@ -92,9 +101,15 @@ main(void)
 	T_EQ_INT(actions_count(&a, ACT_BL_DIRTY), 0);
 
 	/* an immediate ban (fishers) */
+	actions_reset(&a);
 	r = bl_add(
 	    &bl, &y, BL_FISHING, "mail.example", "", "fishing", t0, 604800, &a);
 	T_EQ_INT(r->ban_end, t0 + 604800);
+	T_EQ_INT(actions_count(&a, ACT_BAN), 1);
+	/* a ban that does not end later tells the firewall nothing */
+	actions_reset(&a);
+	T_OK(!bl_ban(&bl, r, t0 + 5, t0 + 600, "fishing", &a));
+	T_EQ_INT(actions_count(&a, ACT_BAN), 0);
 	T_EQ_INT(bl_count(&bl), 2);
 
 	/* expiry on time */
@@ -115,8 +130,13 @@ main(void)
 	T_EQ_INT(n, 2);
 	T_OK(v[0]->ip.af == 4 && v[1]->ip.af == 6);
 	free(v);
+	actions_reset(&a);
 	bl_remove(&bl, r2, &a);
 	T_EQ_INT(bl_count(&bl), 1);
+	T_EQ_INT(actions_count(&a, ACT_UNBAN), 0); /* it had no ban */
+	r = bl_get(&bl, &x);
+	bl_remove(&bl, r, &a);
+	T_EQ_INT(actions_count(&a, ACT_UNBAN), 1);
 
 	/* names of origins round-trip */
 	for (int o = 0; o < BL__COUNT; o++)

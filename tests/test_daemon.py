@@ -69,7 +69,9 @@ class Daemon:
             f.write('log_sources = %s\nstate_directory = %s/state\n'
                     'relay_map = lmdb:%s\nblacklist_map = lmdb:%s/blacklist\n'
                     'log_destination = stderr\n'
-                    'myhostname = test.example\nmap_rebuild_delay = 0\n%s'
+                    'myhostname = test.example\nmap_rebuild_delay = 0\n'
+                    # the host's firewall is not the tests' to change
+                    'firewall = none\n%s'
                     % (sources, work, self.map, work, extra))
         self.err = os.path.join(work, 'stderr')
         self.proc = None

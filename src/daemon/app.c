@@ -149,6 +149,47 @@ app_maps(struct app *app, const struct config *cfg, char **err)
 	return true;
 }
 
+/* list_bans - fw_list_fn: the blacklist's bans in force */
+static size_t
+list_bans(void *arg, int64_t now, struct fw_ban **v)
+{
+	const struct policy *pol = arg;
+	size_t n = 0, cap = 0;
+	struct bl_rec *rec;
+
+	*v = NULL;
+	for (size_t c = 0; (rec = iptab_next(&pol->bl.tab, &c)) != NULL;) {
+		if (!bl_banned(rec, now))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			*v = xreallocarray(*v, cap, sizeof(**v));
+		}
+		(*v)[n++] = (struct fw_ban){rec->ip, rec->ban_end};
+	}
+	return n;
+}
+
+struct firewall *
+app_firewall(struct app *app, const struct config *cfg, char **err)
+{
+	struct fw_opts o = {
+	    .backend =
+		strcmp(cfg->firewall, "none") == 0 ? FW_NONE : FW_NFTABLES,
+	    .nft = cfg->nft_path,
+	    .table = cfg->firewall_table,
+	    .v6_prefix = (unsigned)cfg->firewall_ipv6_prefix,
+	};
+	char *e = NULL;
+	struct firewall *fw = fw_new(&o, list_bans, &app->pol, &e);
+
+	if (fw == NULL) {
+		*err = xstrfmt("firewall: %s", e);
+		free(e);
+	}
+	return fw;
+}
+
 static struct lock *fatal_lock;
 
 /* release_on_fatal - a fatal error after the lock: remove the PID file */
@@ -240,6 +281,14 @@ app_apply(struct app *app)
 				persist_mark(
 				    &app->persist, PERSIST_AUTH, &a->ip);
 			break;
+		case ACT_BAN:
+			if (app->fw)
+				fw_ban(app->fw, &a->ip, a->last);
+			break;
+		case ACT_UNBAN:
+			if (app->fw)
+				fw_unban(app->fw, &a->ip);
+			break;
 		}
 	}
 	actions_reset(&app->act);
@@ -259,6 +308,10 @@ void
 app_close(struct app *app)
 {
 	app_commit(app);
+	if (app->fw) {
+		fw_finish(app->fw);
+		fw_free(app->fw);
+	}
 	if (app->relay_touched || accessmap_pending(app->relay_map))
 		accessmap_sync(app->relay_map);
 	if (app->bl_touched || accessmap_pending(app->bl_map))

@@ -12,6 +12,7 @@
 #include "../parse/parser.h"
 #include "../policy/policy.h"
 #include "../sink/accessmap.h"
+#include "../sink/firewall.h"
 #include "../sink/store.h"
 #include "config.h"
 #include "lock.h"
@@ -46,6 +47,7 @@ struct app {
 	                      * not every intermediate row */
 	struct persist persist;
 	struct loop *loop; /* the daemon's; NULL in replay */
+	struct firewall *fw; /* the daemon's bans; NULL in replay */
 };
 
 /* app_try_config - -c/-o as given; NULL and *err (file:line) on error */
@@ -60,6 +62,11 @@ void app_setup_log(const struct config *cfg, const struct cli *cli);
 /* app_policy_cfg - the engine's settings from the config (it points
  * into cfg) */
 struct policy_cfg app_policy_cfg(const struct config *cfg);
+
+/* app_firewall - the firewall the configuration asks for (not yet
+ * attached to a loop); NULL and *err if it cannot be */
+struct firewall *
+app_firewall(struct app *app, const struct config *cfg, char **err);
 
 /* app_maps - build the relay and blacklist maps from the config; false
  * and *err (caller frees) if one cannot be */

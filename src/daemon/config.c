@@ -64,6 +64,7 @@ struct cfg_key {
 static const char *const levels[] = {"debug", "info", "warning", "error", NULL};
 static const char *const positions[] = {"end", "start", NULL};
 static const char *const protos[] = {"pop3", "imap", NULL};
+static const char *const firewalls[] = {"nftables", "none", NULL};
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -135,6 +136,15 @@ static const struct cfg_key keys[] = {
 	366LL * 86400, NULL, "the window failed authentications count in"},
     {"trusted_networks", T_NETS, NULL, OFF(trusted_networks), 0, 0, NULL,
 	"never blacklisted (default: Postfix's mynetworks)"},
+    {"firewall", T_WORD, "nftables", OFF(firewall), 0, 0, firewalls,
+	"where bans are put in place: nftables or none"},
+    {"firewall_refresh", T_DURATION, "10m", OFF(firewall_refresh), 1, 86400,
+	NULL, "rebuild popauth's firewall table from the state this often"},
+    {"firewall_table", T_STR, "popauth", OFF(firewall_table), 0, 0, NULL,
+	"popauth's nftables table (inet family)"},
+    {"firewall_ipv6_prefix", T_UINT, "128", OFF(firewall_ipv6_prefix), 1, 128,
+	NULL, "ban IPv6 clients by this prefix length"},
+    {"nft_path", T_STR, "nft", OFF(nft_path), 0, 0, NULL, "nft program"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

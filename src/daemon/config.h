@@ -64,6 +64,13 @@ struct config {
 	int64_t auth_fail_window;
 	struct cidr *trusted_networks;
 	size_t ntrusted_networks;
+
+	/* null-routing */
+	char *firewall; /* "nftables", "none" */
+	int64_t firewall_refresh;
+	char *firewall_table;
+	int64_t firewall_ipv6_prefix;
+	char *nft_path;
 };
 
 /* config_reply_prefix - the fixed start of the blacklist reply text (what

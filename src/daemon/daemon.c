@@ -54,6 +54,7 @@ struct daemon {
 	size_t nsrc;
 	struct loop_timer *expiry;
 	struct loop_timer *commit;
+	struct loop_timer *fw_refresh;
 	bool stopping;
 };
 
@@ -171,6 +172,46 @@ schedule_expiry(struct daemon *d)
 	else
 		ms = (uint64_t)(next - now) * 1000;
 	loop_timer_start(d->expiry, ms);
+}
+
+/* fw_refresh_timer - put the bans in place again, in case someone
+ * flushed popauth's table */
+static void
+fw_refresh_timer(struct loop *l, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)l;
+	fw_resync(d->app.fw);
+	loop_timer_start(
+	    d->fw_refresh, (uint64_t)d->app.cfg->firewall_refresh * 1000);
+}
+
+/* start_firewall - the configured firewall, attached, with every ban in
+ * force put in place; false and *err if it cannot be made */
+static bool
+start_firewall(struct daemon *d, const struct config *cfg, char **err)
+{
+	struct firewall *fw = app_firewall(&d->app, cfg, err);
+
+	if (fw == NULL)
+		return false;
+	d->app.fw = fw;
+	fw_attach(fw, d->loop);
+	fw_resync(fw);
+	loop_timer_start(d->fw_refresh, (uint64_t)cfg->firewall_refresh * 1000);
+	return true;
+}
+
+/* firewall_changed - a reload that touches how bans are put in place */
+static bool
+firewall_changed(const struct config *a, const struct config *b)
+{
+	return strcmp(a->firewall, b->firewall) != 0 ||
+	    strcmp(a->firewall_table, b->firewall_table) != 0 ||
+	    strcmp(a->nft_path, b->nft_path) != 0 ||
+	    a->firewall_ipv6_prefix != b->firewall_ipv6_prefix ||
+	    a->firewall_refresh != b->firewall_refresh;
 }
 
 /* start_source - create and start one log source */
@@ -348,6 +389,20 @@ reload(struct daemon *d)
 	} else if (strcmp(cfg->blacklist_reply, old->blacklist_reply) != 0) {
 		accessmap_touch(d->app.bl_map);
 	}
+	if (firewall_changed(cfg, old)) {
+		struct firewall *old_fw = d->app.fw;
+		if (!start_firewall(d, cfg, &err)) {
+			msg_error(
+			    "reload: %s; keeping the firewall as it was", err);
+			free(err);
+		} else {
+			/* what the old one still had to do, then gone (a
+			 * renamed table stays: popauth does not know it is
+			 * no one else's now) */
+			fw_finish(old_fw);
+			fw_free(old_fw);
+		}
+	}
 	/* the map text is made from the config that is current */
 	d->app.blctx.reply = cfg->blacklist_reply;
 	d->app.cfg = cfg;
@@ -407,6 +462,10 @@ daemon_run(const struct cli *cli)
 	accessmap_attach(d.app.bl_map, d.loop);
 	d.expiry = loop_timer_new(d.loop, expiry_timer, &d);
 	d.commit = loop_timer_new(d.loop, commit_timer, &d);
+	d.fw_refresh = loop_timer_new(d.loop, fw_refresh_timer, &d);
+	char *err = NULL;
+	if (!start_firewall(&d, d.app.cfg, &err))
+		msg_fatal("%s", err);
 	start_sources(&d);
 	/* save where each source starts now: a crash before the first
 	 * periodic commit must resume here, not at a later end of file */
@@ -424,6 +483,7 @@ daemon_run(const struct cli *cli)
 	stop_sources(&d);
 	loop_timer_free(d.expiry);
 	loop_timer_free(d.commit);
+	loop_timer_free(d.fw_refresh);
 	msg_info("popauth is terminating");
 	app_close(&d.app);
 	loop_free(d.loop);

@@ -25,6 +25,9 @@ enum action_kind {
 	ACT_BL_MAP, /* the blacklist changed: rewrite its map */
 	ACT_FISH_DIRTY, /* ip: its fishing record changed or went */
 	ACT_AUTH_DIRTY, /* ip: its failed-authentication count changed */
+	ACT_BAN, /* ip, last = ban end, count = total hits: drop its
+	          * traffic until then (a later end than before) */
+	ACT_UNBAN, /* ip: its ban was lifted before its end */
 };
 
 struct action {

@@ -166,6 +166,17 @@ dirty(struct actions *out, const struct bl_rec *rec, bool map)
 		actions_add(out, ACT_BL_MAP);
 }
 
+/* ban_action - rec's ban now ends later than before: tell the firewall */
+static void
+ban_action(struct actions *out, const struct bl_rec *rec)
+{
+	struct action *a = actions_add(out, ACT_BAN);
+
+	a->ip = rec->ip;
+	a->last = rec->ban_end;
+	a->count = rec->total;
+}
+
 /* host_part - " [host]" for messages, or "" */
 static const char *
 host_part(const char *host)
@@ -197,6 +208,8 @@ bl_add(struct blacklist *bl, const struct ipaddr *ip, enum bl_origin origin,
 	heap_push(&bl->expiry, &rec->expiry);
 	bl->st.added++;
 	dirty(out, rec, true);
+	if (ban > 0)
+		ban_action(out, rec);
 	if (actions_want(out, MSG_INFO)) {
 		if (ban > 0)
 			actions_log(out, MSG_INFO,
@@ -256,6 +269,8 @@ bl_repeat(struct blacklist *bl, struct bl_rec *rec, const char *host, int64_t t,
 	 * walk down a heap of a million records */
 	bl->st.repeats++;
 	dirty(out, rec, false);
+	if (banned)
+		ban_action(out, rec);
 	if (actions_want(out, MSG_INFO))
 		actions_log(out, MSG_INFO,
 		    "blacklisted %s%s tried again: x %u (%u total) hits in %s, "
@@ -278,6 +293,7 @@ bl_ban(struct blacklist *bl, struct bl_rec *rec, int64_t t, int64_t until,
 	rec->ban_end = until;
 	/* the expiry heap's key stays a lower bound (the end moved later) */
 	dirty(out, rec, false);
+	ban_action(out, rec);
 	if (actions_want(out, MSG_INFO))
 		actions_log(out, MSG_INFO,
 		    "blacklisted %s%s banned until %s (%s)",
@@ -300,6 +316,9 @@ bl_remove(struct blacklist *bl, struct bl_rec *rec, struct actions *out)
 {
 	bl->st.cleared++;
 	dirty(out, rec, true);
+	/* lifting a ban that has ended already is harmless */
+	if (rec->ban_end != 0)
+		actions_add(out, ACT_UNBAN)->ip = rec->ip;
 	unlink_rec(bl, rec);
 }
 

@@ -1367,6 +1367,9 @@ service imap-login {{
             'log_level': 'info',
             'postmap_path': 'postmap',
             'pid_file': pa + '/popauth.pid',
+            # bans go to the firewall only in the namespaces of the
+            # firewall tests, never the host's
+            'firewall': 'none',
         }
         cfg.update(overrides)
         lines = ['# written by popauth tests/e2e/harness.py']

@@ -1,0 +1,417 @@
+/*
+ * firewall - popauth's bans in nftables (see firewall.h).
+ *
+ * DESCRIPTION
+ *	Scripts go to "nft -f -" on standard input, one run at a time on
+ *	the event loop; what is decided meanwhile waits and goes in the next
+ *	run.  A ban is "add; delete; add with timeout" of its element: the
+ *	first add makes the delete succeed whether the element was there or
+ *	not, and nft applies a script as one transaction, so the element
+ *	never goes missing.  A resync is "add table; delete table; table
+ *	{...}" in one transaction: popauth's table is replaced whole, nothing
+ *	else is touched, and there is no moment without the bans.
+ *
+ *	A failed run (nft missing, not root, no nf_tables in the kernel) is
+ *	logged with what nft said and answered by a resync after a back-off
+ *	(1 s doubling to 60 s): the engine's list is the truth, and a resync
+ *	puts all of it in whatever state the table was left.
+ *
+ * SECURITY
+ *	Elements are addresses popauth formatted itself (inet_ntop), the
+ *	table name is checked to be a plain word, numbers are numbers: no
+ *	log text reaches the script.  nft runs from an argv, never a shell.
+ *
+ * DIAGNOSTICS
+ *	msg_error with nft's exit status and standard error on failure;
+ *	msg_info when it works again; msg_debug per run.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../lib/loop.h"
+#include "../lib/mem.h"
+#include "../lib/msg.h"
+#include "../lib/spawn.h"
+#include "firewall.h"
+
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 60000
+#define NFT_TIMEOUT_MS 60000 /* then nft is killed */
+#define NAME_MAX_LEN 64
+
+struct firewall {
+	struct fw_opts o; /* strings are ours */
+	fw_list_fn *list;
+	void *arg;
+	struct loop *loop;
+	struct loop_timer *timer;
+	struct sbuf ops; /* ban statements waiting for the next run */
+	bool want_resync;
+	pid_t pid; /* nft running on the loop, or 0 */
+	uint64_t retry_at_ms;
+	unsigned fails; /* consecutive */
+	struct fw_stats st;
+};
+
+bool
+fw_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > NAME_MAX_LEN ||
+	    !((name[0] >= 'a' && name[0] <= 'z') ||
+		(name[0] >= 'A' && name[0] <= 'Z')))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* ---- the scripts ---- */
+
+/* element - ip as an element of its family's set: IPv6 cut to the
+ * prefix; false for an address of no family */
+static bool
+element(const struct fw_opts *o, const struct ipaddr *ip, struct ipaddr *key,
+    char *buf, size_t size)
+{
+	char a[IPADDR_STRLEN];
+
+	*key = *ip;
+	if (ip->af == 4) {
+		snprintf(buf, size, "%s", ipaddr_fmt(ip, a));
+		return true;
+	}
+	if (ip->af != 6)
+		return false;
+	if (o->v6_prefix >= 128) {
+		snprintf(buf, size, "%s", ipaddr_fmt(ip, a));
+		return true;
+	}
+	for (unsigned bit = o->v6_prefix; bit < 128; bit++)
+		key->a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+	snprintf(buf, size, "%s/%u", ipaddr_fmt(key, a), o->v6_prefix);
+	return true;
+}
+
+static const char *
+set_of(const struct ipaddr *ip)
+{
+	return ip->af == 4 ? "ban4" : "ban6";
+}
+
+void
+fw_nft_ban(struct sbuf *out, const struct fw_opts *o, const struct ipaddr *ip,
+    int64_t until, int64_t now)
+{
+	char e[IPADDR_STRLEN + 8];
+	struct ipaddr key;
+
+	if (until <= now || !element(o, ip, &key, e, sizeof(e)))
+		return;
+	sbuf_printf(out,
+	    "add element inet %s %s { %s }\n"
+	    "delete element inet %s %s { %s }\n"
+	    "add element inet %s %s { %s timeout %llds }\n",
+	    o->table, set_of(ip), e, o->table, set_of(ip), e, o->table,
+	    set_of(ip), e, (long long)(until - now));
+}
+
+struct keyed {
+	struct ipaddr key;
+	int64_t until;
+};
+
+/* by_key_then_later - sort order that puts each prefix's latest end first */
+static int
+by_key_then_later(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	int c = ipaddr_cmp(&x->key, &y->key);
+
+	if (c != 0)
+		return c;
+	return x->until > y->until ? -1 : x->until < y->until;
+}
+
+/* elements - one family's elements (with time left, one per key) */
+static void
+elements(struct sbuf *out, const struct fw_opts *o, const struct keyed *v,
+    size_t n, int af, int64_t now)
+{
+	char e[IPADDR_STRLEN + 8];
+	struct ipaddr k;
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].key.af != af ||
+		    (i > 0 && ipaddr_equal(&v[i].key, &v[i - 1].key)))
+			continue;
+		element(o, &v[i].key, &k, e, sizeof(e));
+		sbuf_printf(out, "%s%s timeout %llds",
+		    any ? ", " : "\t\telements = { ", e,
+		    (long long)(v[i].until - now));
+		any = true;
+	}
+	if (any)
+		sbuf_adds(out, " }\n");
+}
+
+void
+fw_nft_table(struct sbuf *out, const struct fw_opts *o, const struct fw_ban *v,
+    size_t n, int64_t now)
+{
+	struct keyed *kv = xreallocarray(NULL, n ? n : 1, sizeof(*kv));
+	size_t m = 0;
+	char e[IPADDR_STRLEN + 8];
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].until > now &&
+		    element(o, &v[i].ip, &kv[m].key, e, sizeof(e)))
+			kv[m++].until = v[i].until;
+	qsort(kv, m, sizeof(*kv), by_key_then_later);
+	sbuf_printf(out,
+	    "add table inet %s\n"
+	    "delete table inet %s\n"
+	    "table inet %s {\n"
+	    "\tset ban4 {\n"
+	    "\t\ttype ipv4_addr\n"
+	    "\t\tflags timeout\n",
+	    o->table, o->table, o->table);
+	elements(out, o, kv, m, 4, now);
+	sbuf_adds(out,
+	    "\t}\n"
+	    "\tset ban6 {\n"
+	    "\t\ttype ipv6_addr\n"
+	    "\t\tflags interval, timeout\n");
+	elements(out, o, kv, m, 6, now);
+	sbuf_adds(out,
+	    "\t}\n"
+	    "\tchain input {\n"
+	    "\t\ttype filter hook input priority filter - 10; policy accept;\n"
+	    "\t\tip saddr @ban4 drop\n"
+	    "\t\tip6 saddr @ban6 drop\n"
+	    "\t}\n"
+	    "}\n");
+	free(kv);
+}
+
+/* ---- running nft ---- */
+
+struct firewall *
+fw_new(const struct fw_opts *o, fw_list_fn *list, void *arg, char **err)
+{
+	struct firewall *fw;
+
+	if (o->backend == FW_NFTABLES && !fw_name_ok(o->table)) {
+		*err = xstrfmt("table name \"%s\": letters, digits and '_' "
+			       "only, a letter first",
+		    escs(o->table));
+		return NULL;
+	}
+	if (o->v6_prefix < 1 || o->v6_prefix > 128) {
+		*err = xstrfmt("IPv6 prefix /%u: 1 to 128", o->v6_prefix);
+		return NULL;
+	}
+	fw = xcalloc(1, sizeof(*fw));
+	fw->o = *o;
+	fw->o.nft = xstrdup(o->nft);
+	fw->o.table = xstrdup(o->table);
+	fw->list = list;
+	fw->arg = arg;
+	fw->st.healthy = true;
+	return fw;
+}
+
+void
+fw_free(struct firewall *fw)
+{
+	if (fw == NULL)
+		return;
+	loop_timer_free(fw->timer);
+	sbuf_free(&fw->ops);
+	free((char *)fw->o.nft);
+	free((char *)fw->o.table);
+	free(fw);
+}
+
+void
+fw_get_stats(const struct firewall *fw, struct fw_stats *st)
+{
+	*st = fw->st;
+}
+
+static void schedule(struct firewall *fw);
+
+/* script - what the next run does: a resync, or the waiting bans; false
+ * if nothing */
+static bool
+script(struct firewall *fw, struct sbuf *out)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (fw->want_resync) {
+		struct fw_ban *v = NULL;
+		size_t n = fw->list(fw->arg, now, &v);
+		/* the list is the engine's state now: it holds every ban
+		 * waiting in ops */
+		fw_nft_table(out, &fw->o, v, n, now);
+		free(v);
+		fw->want_resync = false;
+		sbuf_reset(&fw->ops);
+		fw->st.resyncs++;
+		return true;
+	}
+	if (fw->ops.len == 0)
+		return false;
+	sbuf_add(out, fw->ops.s, fw->ops.len);
+	sbuf_reset(&fw->ops);
+	return true;
+}
+
+/* finished - bookkeeping after a run */
+static void
+finished(struct firewall *fw, const struct spawn_result *r)
+{
+	char why[64];
+
+	fw->st.runs++;
+	if (r != NULL && spawn_ok(r)) {
+		if (fw->fails)
+			msg_info("firewall: nft works again; popauth's table "
+				 "inet %s is current",
+			    fw->o.table);
+		fw->fails = 0;
+		fw->st.healthy = true;
+		fw->st.last_ok = time(NULL);
+		return;
+	}
+	if (r != NULL) {
+		snprintf(fw->st.last_error, sizeof(fw->st.last_error),
+		    "%s %s: %s", fw->o.nft, spawn_describe(r, why, sizeof(why)),
+		    r->err.len ? esc((struct span){r->err.s, r->err.len})
+			       : "(no output)");
+	}
+	msg_error("firewall: %s; bans stay stored and are put in place "
+		  "when nft works",
+	    fw->st.last_error);
+	fw->fails++;
+	fw->st.failures++;
+	fw->st.healthy = false;
+	fw->want_resync = true;
+	uint64_t backoff = RETRY_MIN_MS << (fw->fails < 7 ? fw->fails - 1 : 6);
+	fw->retry_at_ms =
+	    loop_clock_ms() + (backoff > RETRY_MAX_MS ? RETRY_MAX_MS : backoff);
+}
+
+static void
+nft_done(struct spawn_result *r, void *arg)
+{
+	struct firewall *fw = arg;
+
+	fw->pid = 0;
+	finished(fw, r);
+	schedule(fw);
+}
+
+/* run - start nft with what is due (a loop timer) */
+static void
+run(struct loop *l, void *arg)
+{
+	struct firewall *fw = arg;
+	char *argv[] = {(char *)fw->o.nft, "-f", "-", NULL};
+	struct sbuf s = SBUF_INIT;
+
+	(void)l;
+	if (fw->pid > 0 || !script(fw, &s))
+		return;
+	msg_debug("firewall: nft with %zu bytes of script", s.len);
+	fw->pid = spawn_async(
+	    fw->loop, argv, s.s, s.len, NFT_TIMEOUT_MS, nft_done, fw);
+	if (fw->pid < 0) {
+		fw->pid = 0;
+		snprintf(fw->st.last_error, sizeof(fw->st.last_error),
+		    "cannot run %s: %s", fw->o.nft, strerror(errno));
+		finished(fw, NULL);
+		schedule(fw);
+	}
+	sbuf_free(&s);
+}
+
+/* schedule - arm the timer for the next run, if one is due */
+static void
+schedule(struct firewall *fw)
+{
+	uint64_t at = loop_clock_ms();
+
+	if (fw->loop == NULL || fw->o.backend == FW_NONE || fw->pid > 0 ||
+	    (!fw->want_resync && fw->ops.len == 0))
+		return;
+	if (fw->fails && fw->retry_at_ms > at)
+		at = fw->retry_at_ms;
+	if (!loop_timer_pending(fw->timer) || loop_timer_due(fw->timer) > at)
+		loop_timer_start_at(fw->timer, at);
+}
+
+void
+fw_attach(struct firewall *fw, struct loop *loop)
+{
+	fw->loop = loop;
+	fw->timer = loop_timer_new(loop, run, fw);
+	schedule(fw);
+}
+
+void
+fw_ban(struct firewall *fw, const struct ipaddr *ip, int64_t until)
+{
+	if (fw->o.backend == FW_NONE)
+		return;
+	/* a resync on its way includes this ban */
+	if (!fw->want_resync)
+		fw_nft_ban(&fw->ops, &fw->o, ip, until, (int64_t)time(NULL));
+	schedule(fw);
+}
+
+void
+fw_unban(struct firewall *fw, const struct ipaddr *ip)
+{
+	(void)ip;
+	fw_resync(fw);
+}
+
+void
+fw_resync(struct firewall *fw)
+{
+	if (fw->o.backend == FW_NONE)
+		return;
+	fw->want_resync = true;
+	schedule(fw);
+}
+
+void
+fw_finish(struct firewall *fw)
+{
+	struct sbuf s = SBUF_INIT;
+	struct spawn_result r;
+	char *argv[] = {(char *)fw->o.nft, "-f", "-", NULL};
+
+	if (fw->o.backend == FW_NONE)
+		return;
+	if (fw->pid > 0)
+		spawn_wait(fw->pid, NFT_TIMEOUT_MS);
+	if (fw->timer)
+		loop_timer_stop(fw->timer);
+	if (!script(fw, &s))
+		return;
+	spawn_sync(argv, s.s, s.len, NFT_TIMEOUT_MS, &r);
+	finished(fw, &r);
+	spawn_result_free(&r);
+	sbuf_free(&s);
+}

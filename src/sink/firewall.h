@@ -1,0 +1,95 @@
+/*
+ * firewall - popauth's bans in the kernel's packet filter (nftables).
+ *
+ * popauth owns one table, "inet <table>": a set per address family whose
+ * elements carry their own timeout, and a chain on the input hook that
+ * drops what is in them.  A ban is one element whose timeout is the time
+ * left, so the kernel lifts it on time even while popauth is not
+ * running.  Nothing else in the ruleset is read or changed.
+ *
+ * Bans are added one by one as they are decided (several per nft run
+ * when they come in a burst).  A resync replaces popauth's table with one
+ * built from the engine's list of bans in force, in one nft transaction:
+ * there is no moment without the bans, whatever the table held before
+ * (flushed by someone, stale elements, a changed configuration).  The
+ * daemon resyncs at start and every firewall_refresh; the firewall
+ * resyncs itself after a failed run (with back-off) and to lift a ban.
+ */
+#ifndef POPAUTH_FIREWALL_H
+#define POPAUTH_FIREWALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "../lib/ipaddr.h"
+#include "../lib/sbuf.h"
+
+struct loop;
+
+enum fw_backend {
+	FW_NONE,
+	FW_NFTABLES,
+};
+
+struct fw_opts {
+	enum fw_backend backend;
+	const char *nft; /* the nft program */
+	const char *table; /* popauth's table: letters, digits, '_' */
+	unsigned v6_prefix; /* IPv6 clients are banned by this prefix */
+};
+
+/* one ban in force */
+struct fw_ban {
+	struct ipaddr ip;
+	int64_t until; /* epoch seconds */
+};
+
+/* fw_list_fn - the bans in force at `now', in *v (the caller frees it);
+ * their number */
+typedef size_t fw_list_fn(void *arg, int64_t now, struct fw_ban **v);
+
+struct fw_stats {
+	bool healthy; /* the last run succeeded (or none was needed) */
+	uint64_t runs, failures, resyncs;
+	time_t last_ok; /* 0: never */
+	char last_error[256]; /* of the last failed run */
+};
+
+/* fw_name_ok - a table name popauth accepts */
+bool fw_name_ok(const char *name);
+
+/* fw_new - NULL and *err if the options are bad; nothing runs before
+ * fw_attach and a call that asks for it */
+struct firewall *
+fw_new(const struct fw_opts *o, fw_list_fn *list, void *arg, char **err);
+void fw_free(struct firewall *fw);
+
+/* fw_attach - run on this loop from now on */
+void fw_attach(struct firewall *fw, struct loop *loop);
+
+/* fw_ban - drop ip's traffic until `until' (wall clock) */
+void fw_ban(struct firewall *fw, const struct ipaddr *ip, int64_t until);
+/* fw_unban - lift ip's ban (by a resync: an aggregated IPv6 prefix may
+ * hold other banned clients) */
+void fw_unban(struct firewall *fw, const struct ipaddr *ip);
+/* fw_resync - rebuild popauth's table from the list */
+void fw_resync(struct firewall *fw);
+/* fw_finish - at exit: wait for a running nft, then run what is due */
+void fw_finish(struct firewall *fw);
+
+void fw_get_stats(const struct firewall *fw, struct fw_stats *st);
+
+/*
+ * The nft scripts, for tests.  fw_nft_table: the whole table with the
+ * bans that have time left at `now' (IPv6 by prefix, one element per
+ * prefix with the latest end).  fw_nft_ban: one ban, whether the element
+ * is there already (its timeout replaced) or not.
+ */
+void fw_nft_table(struct sbuf *out, const struct fw_opts *o,
+    const struct fw_ban *v, size_t n, int64_t now);
+void fw_nft_ban(struct sbuf *out, const struct fw_opts *o,
+    const struct ipaddr *ip, int64_t until, int64_t now);
+
+#endif

@@ -1,0 +1,286 @@
+/*
+ * test_firewall - the nft scripts popauth writes, and the runner against
+ * the real nft in a network namespace of the test's own (root only: the
+ * process moves into a new, empty namespace first, so the host's
+ * ruleset is never touched, and the namespace goes with the process).
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/loop.h"
+#include "lib/spawn.h"
+#include "sink/firewall.h"
+#include "tlib.h"
+
+static const struct fw_opts nft128 = {FW_NFTABLES, "nft", "popauth", 128};
+
+static struct ipaddr
+ip(const char *s)
+{
+	struct ipaddr a;
+
+	ipaddr_parse(&a, s, strlen(s));
+	return a;
+}
+
+static void
+test_names(void)
+{
+	T_CASE("table names");
+	T_OK(fw_name_ok("popauth"));
+	T_OK(fw_name_ok("Pop_auth2"));
+	T_OK(!fw_name_ok(""));
+	T_OK(!fw_name_ok("2popauth"));
+	T_OK(!fw_name_ok("pop auth"));
+	T_OK(!fw_name_ok("pop;flush ruleset"));
+	T_OK(!fw_name_ok("popauth}"));
+
+	struct fw_opts o = nft128;
+	char *err = NULL;
+	o.table = "x y";
+	T_OK(fw_new(&o, NULL, NULL, &err) == NULL && err != NULL);
+	free(err);
+	err = NULL;
+	o = nft128;
+	o.v6_prefix = 0;
+	T_OK(fw_new(&o, NULL, NULL, &err) == NULL && err != NULL);
+	free(err);
+}
+
+static void
+test_ban_script(void)
+{
+	struct sbuf b = SBUF_INIT;
+	struct ipaddr v4 = ip("192.0.2.7"), v6 = ip("2001:db8:1:2:3:4:5:6");
+	struct fw_opts o64 = nft128;
+
+	T_CASE("one ban");
+	fw_nft_ban(&b, &nft128, &v4, 1000 + 1800, 1000);
+	T_EQ_STR(b.s,
+	    "add element inet popauth ban4 { 192.0.2.7 }\n"
+	    "delete element inet popauth ban4 { 192.0.2.7 }\n"
+	    "add element inet popauth ban4 { 192.0.2.7 timeout "
+	    "1800s }\n");
+	sbuf_reset(&b);
+	fw_nft_ban(&b, &nft128, &v6, 1060, 1000);
+	T_OK(strstr(b.s, "ban6 { 2001:db8:1:2:3:4:5:6 timeout 60s }") != NULL);
+	sbuf_reset(&b);
+	o64.v6_prefix = 64;
+	fw_nft_ban(&b, &o64, &v6, 1060, 1000);
+	T_OK(strstr(b.s, "ban6 { 2001:db8:1:2::/64 timeout 60s }") != NULL);
+	/* an IPv4 client is not cut */
+	sbuf_reset(&b);
+	fw_nft_ban(&b, &o64, &v4, 1060, 1000);
+	T_OK(strstr(b.s, "ban4 { 192.0.2.7 timeout 60s }") != NULL);
+	/* a ban that has ended is nothing */
+	sbuf_reset(&b);
+	fw_nft_ban(&b, &nft128, &v4, 1000, 1000);
+	T_EQ_INT(b.len, 0);
+	sbuf_free(&b);
+}
+
+static void
+test_table_script(void)
+{
+	struct sbuf b = SBUF_INIT;
+	struct fw_opts o64 = nft128;
+	struct fw_ban v[] = {
+	    {ip("198.51.100.9"), 2000},
+	    {ip("192.0.2.7"), 1500},
+	    {ip("192.0.2.8"), 900}, /* ended */
+	    {ip("2001:db8:1:2::5"), 1100},
+	    {ip("2001:db8:1:2::6"), 1900}, /* same /64, later */
+	    {ip("2001:db8:9::1"), 1300},
+	};
+
+	T_CASE("the whole table");
+	o64.v6_prefix = 64;
+	fw_nft_table(&b, &o64, v, sizeof(v) / sizeof(v[0]), 1000);
+	T_EQ_STR(b.s,
+	    "add table inet popauth\n"
+	    "delete table inet popauth\n"
+	    "table inet popauth {\n"
+	    "\tset ban4 {\n"
+	    "\t\ttype ipv4_addr\n"
+	    "\t\tflags timeout\n"
+	    "\t\telements = { 192.0.2.7 timeout 500s, 198.51.100.9 timeout "
+	    "1000s }\n"
+	    "\t}\n"
+	    "\tset ban6 {\n"
+	    "\t\ttype ipv6_addr\n"
+	    "\t\tflags interval, timeout\n"
+	    "\t\telements = { 2001:db8:1:2::/64 timeout 900s, 2001:db8:9::/64 "
+	    "timeout 300s }\n"
+	    "\t}\n"
+	    "\tchain input {\n"
+	    "\t\ttype filter hook input priority filter - 10; policy accept;\n"
+	    "\t\tip saddr @ban4 drop\n"
+	    "\t\tip6 saddr @ban6 drop\n"
+	    "\t}\n"
+	    "}\n");
+	/* no bans: empty sets, the chain stays */
+	sbuf_reset(&b);
+	fw_nft_table(&b, &nft128, v, 0, 1000);
+	T_OK(strstr(b.s, "elements") == NULL);
+	T_OK(strstr(b.s, "ip6 saddr @ban6 drop") != NULL);
+	sbuf_free(&b);
+}
+
+/* ---- against the real nft, in our own network namespace ---- */
+
+static struct fw_ban now_bans[8];
+static size_t now_n;
+
+static size_t
+list(void *arg, int64_t now, struct fw_ban **v)
+{
+	(void)arg;
+	(void)now;
+	*v = malloc(sizeof(now_bans));
+	memcpy(*v, now_bans, sizeof(now_bans));
+	return now_n;
+}
+
+/* nft_out - what nft prints for args (in our namespace) */
+static char *
+nft_out(const char *script)
+{
+	char *argv[] = {"nft", "-f", "-", NULL};
+	struct spawn_result r;
+	char *s;
+
+	spawn_sync(argv, script, strlen(script), 10000, &r);
+	s = strdup(r.out.s ? r.out.s : "");
+	if (!spawn_ok(&r))
+		fprintf(stderr, "nft: %s\n", r.err.s ? r.err.s : "?");
+	spawn_result_free(&r);
+	return s;
+}
+
+static bool
+set_has(const char *set, const char *elem)
+{
+	char script[200];
+	char *out;
+	bool has;
+
+	snprintf(script, sizeof(script), "list set inet popauth %s\n", set);
+	out = nft_out(script);
+	has = strstr(out, elem) != NULL;
+	free(out);
+	return has;
+}
+
+/* run_until - turn the loop until fw has run `runs' times */
+static void
+run_until(struct loop *l, struct firewall *fw, uint64_t runs, int ms)
+{
+	struct fw_stats st;
+	uint64_t end = loop_clock_ms() + (uint64_t)ms;
+
+	do {
+		loop_run_once(l, 20);
+		fw_get_stats(fw, &st);
+	} while (st.runs < runs && loop_clock_ms() < end);
+}
+
+static void
+test_runner(void)
+{
+	struct loop *l = loop_new();
+	struct fw_opts o = nft128;
+	struct fw_stats st;
+	char *err = NULL;
+	int64_t now = (int64_t)time(NULL);
+	struct firewall *fw;
+
+	T_CASE("nft in a namespace of our own");
+	/* someone else's table, which must survive everything */
+	free(nft_out("table inet other {\n chain c {\n  type filter hook "
+		     "input priority 0; policy accept;\n  tcp dport 9 drop\n "
+		     "}\n}\n"));
+	now_bans[0] = (struct fw_ban){ip("192.0.2.7"), now + 600};
+	now_bans[1] = (struct fw_ban){ip("2001:db8::7"), now + 600};
+	now_n = 2;
+	fw = fw_new(&o, list, NULL, &err);
+	T_OK(fw != NULL);
+	fw_attach(fw, l);
+	fw_resync(fw);
+	run_until(l, fw, 1, 10000);
+	fw_get_stats(fw, &st);
+	T_OK(st.healthy && st.runs == 1 && st.resyncs == 1);
+	T_OK(set_has("ban4", "192.0.2.7 timeout"));
+	T_OK(set_has("ban6", "2001:db8::7 timeout"));
+
+	/* a ban as it is decided, and one extended (the timeout replaced) */
+	struct ipaddr b = ip("192.0.2.8");
+	fw_ban(fw, &b, now + 120);
+	fw_ban(fw, &now_bans[0].ip, now + 7200);
+	run_until(l, fw, 2, 10000);
+	/* the timeout is the time left when the ban was sent: a second may
+	 * have passed since `now' */
+	T_OK(set_has("ban4", "192.0.2.8 timeout 2m") ||
+	    set_has("ban4", "192.0.2.8 timeout 1m59s"));
+	T_OK(set_has("ban4", "192.0.2.7 timeout 2h") ||
+	    set_has("ban4", "192.0.2.7 timeout 1h59m59s"));
+
+	/* flushed behind our back: a resync puts it back; a stale element
+	 * goes */
+	free(nft_out("flush set inet popauth ban4\n"
+		     "add element inet popauth ban4 { 203.0.113.1 timeout "
+		     "1h }\n"));
+	T_OK(!set_has("ban4", "192.0.2.7"));
+	fw_resync(fw);
+	run_until(l, fw, 3, 10000);
+	T_OK(set_has("ban4", "192.0.2.7 timeout"));
+	T_OK(!set_has("ban4", "203.0.113.1"));
+	char *other = nft_out("list table inet other\n");
+	T_OK(strstr(other, "tcp dport 9 drop") != NULL);
+	free(other);
+
+	/* lifted early: gone at once */
+	now_n = 1;
+	fw_unban(fw, &now_bans[1].ip);
+	run_until(l, fw, 4, 10000);
+	T_OK(!set_has("ban6", "2001:db8::7"));
+	fw_free(fw);
+
+	/* nft that cannot run: logged, retried by a resync after 1 s */
+	t_msg_clear();
+	o.nft = "/nonexistent/nft";
+	fw = fw_new(&o, list, NULL, &err);
+	fw_attach(fw, l);
+	fw_ban(fw, &b, now + 60);
+	run_until(l, fw, 1, 5000);
+	fw_get_stats(fw, &st);
+	T_OK(!st.healthy && st.failures == 1);
+	T_OK(t_msg_has("firewall: /nonexistent/nft") &&
+	    t_msg_has("bans stay stored"));
+	uint64_t t0 = loop_clock_ms();
+	run_until(l, fw, 2, 5000);
+	fw_get_stats(fw, &st);
+	T_OK(st.failures == 2 && st.resyncs == 1);
+	T_OK(loop_clock_ms() - t0 >= 900);
+	fw_free(fw);
+	loop_free(l);
+}
+
+int
+main(void)
+{
+	t_msg_capture();
+	test_names();
+	test_ban_script();
+	test_table_script();
+	if (geteuid() == 0 && unshare(CLONE_NEWNET) == 0 &&
+	    access("/usr/sbin/nft", X_OK) == 0)
+		test_runner();
+	else
+		fprintf(stderr,
+		    "test_firewall: not root (or no nft): the "
+		    "runner is not tested\n");
+	return t_done();
+}
