@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""test_firewall - null-routing with the real nftables, in two network
+namespaces this test creates and deletes.
+
+    server namespace: 192.0.2.1/24, 2001:db8::1/64, a TCP listener on port
+        25, popauth `run` (firewall = nftables) reading a log file, and a
+        table of someone else's (`inet other`) that must survive
+    client namespace: 192.0.2.2, 192.0.2.3, 2001:db8::2, 2001:db8::3 on the
+        other end of a veth pair
+
+    1. both clients connect; then log lines make 192.0.2.2 and 2001:db8::2
+       address fishers (banned for a few seconds): their connections are
+       dropped, the neighbours' (.3, ::3) still accepted
+    2. popauth's ban4 set flushed behind its back: back at the next
+       firewall_refresh (2 s), with the right timeout
+    3. popauth stopped: the ban stays (the kernel holds it) and ends on
+       time without popauth: 192.0.2.2 connects again
+    4. `inet other` untouched throughout
+
+SAFETY
+    Everything happens inside the two namespaces (the host's ruleset and
+    interfaces are never touched; `nft list tables` outside is compared
+    before and after); popauth and the listener are stopped by pid, the
+    namespaces deleted, the temp directory removed.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+check = h.check
+SUFFIX = str(os.getpid())
+SRV, CLI = 'pa-fw-s' + SUFFIX, 'pa-fw-c' + SUFFIX
+BAN = 8  # seconds
+
+LISTENER = r'''
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('::', 25))
+s.listen(64)
+print('listening', flush=True)
+while True:
+    c, _ = s.accept()
+    c.sendall(b'220 ok\r\n')
+    c.close()
+'''
+
+CLIENT = r'''
+import socket, sys
+src, dst = sys.argv[1], sys.argv[2]
+fam = socket.AF_INET6 if ':' in dst else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM)
+s.settimeout(1.0)
+s.bind((src, 0))
+try:
+    s.connect((dst, 25))
+    print('open' if s.recv(16).startswith(b'220') else 'odd')
+except OSError as e:
+    print('dropped' if isinstance(e, socket.timeout) else 'error %s' % e)
+'''
+
+
+def sh(*argv, ns=None, ok=True, input=None):
+    cmd = (['ip', 'netns', 'exec', ns] if ns else []) + list(argv)
+    r = subprocess.run(cmd, capture_output=True, text=True, input=input,
+                       timeout=30)
+    if ok and r.returncode != 0:
+        raise AssertionError('%s: %s' % (' '.join(cmd), r.stderr.strip()))
+    return r.stdout
+
+
+def connect(src, dst):
+    return sh(sys.executable, '-c', CLIENT, src, dst, ns=CLI).strip()
+
+
+def nft_set(name):
+    return sh('nft', 'list', 'set', 'inet', 'popauth', name, ns=SRV,
+              ok=False)
+
+
+def make_namespaces():
+    sh('ip', 'netns', 'add', SRV)
+    sh('ip', 'netns', 'add', CLI)
+    sh('ip', 'link', 'add', 'vs', 'netns', SRV, 'type', 'veth', 'peer',
+       'name', 'vc', 'netns', CLI)
+    for ns, dev, addrs in ((SRV, 'vs', ['192.0.2.1/24']),
+                           (CLI, 'vc', ['192.0.2.2/24', '192.0.2.3/24'])):
+        for a in addrs:
+            sh('ip', '-n', ns, 'addr', 'add', a, 'dev', dev)
+        sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
+        sh('ip', '-n', ns, 'link', 'set', dev, 'up')
+    sh('ip', '-n', SRV, 'addr', 'add', '2001:db8::1/64', 'dev', 'vs', 'nodad')
+    for a in ('2001:db8::2/64', '2001:db8::3/64'):
+        sh('ip', '-n', CLI, 'addr', 'add', a, 'dev', 'vc', 'nodad')
+
+
+def fishing(ip, n):
+    stamp = time.strftime('%b %e %H:%M:%S')
+    return ''.join(
+        '%s mail postfix/smtpd[%d]: NOQUEUE: reject: RCPT from unknown[%s]: '
+        '550 5.1.1 <nosuch%d@test.example>: Recipient address rejected: '
+        'User unknown in local recipient table; from=<> '
+        'to=<nosuch%d@test.example> proto=ESMTP helo=<h.example>\n'
+        % (stamp, 100 + i, ip, i, i) for i in range(n))
+
+
+def main():
+    h.require_root()
+    for tool in ('ip', 'nft', 'postmap'):
+        if shutil.which(tool) is None:
+            print('e2e: SKIP: %s is not installed' % tool)
+            sys.exit(h.SKIP)
+    host_tables = sh('nft', 'list', 'tables')
+    work = tempfile.mkdtemp(prefix='popauth-fw-')
+    procs = []
+    try:
+        make_namespaces()
+        sh('nft', '-f', '-', ns=SRV, input='table inet other {\n'
+           ' chain c {\n  type filter hook input priority 0; policy '
+           'accept;\n  tcp dport 9 drop\n }\n}\n')
+        lst = subprocess.Popen(['ip', 'netns', 'exec', SRV, sys.executable,
+                                '-c', LISTENER], stdout=subprocess.PIPE,
+                               text=True)
+        procs.append(lst)
+        check(lst.stdout.readline().strip() == 'listening',
+              'a listener on port 25 in the server namespace')
+        for src, dst in (('192.0.2.2', '192.0.2.1'),
+                         ('2001:db8::2', '2001:db8::1')):
+            h.wait_until(lambda: connect(src, dst) == 'open', timeout=10,
+                         what='%s reaches the listener' % src)
+
+        log = os.path.join(work, 'mail.log')
+        open(log, 'w').close()
+        conf = os.path.join(work, 'popauth.conf')
+        with open(conf, 'w') as f:
+            f.write('log_sources = file:%s\nlog_start_position = start\n'
+                    'state_directory = %s/state\n'
+                    'relay_map = lmdb:%s/relay\n'
+                    'blacklist_map = lmdb:%s/blacklist\n'
+                    'log_destination = stderr\nmyhostname = test.example\n'
+                    'trusted_networks = 127.0.0.1/32\nfish_threshold = 1\n'
+                    'nullroute_fish_ban = %ds\nfirewall = nftables\n'
+                    'firewall_refresh = 2s\n' % (log, work, work, work, BAN))
+        err = open(os.path.join(work, 'stderr'), 'w')
+        pa = subprocess.Popen(['ip', 'netns', 'exec', SRV,
+                               os.environ['POPAUTH'], '-c', conf, 'run'],
+                              stdout=err, stderr=err)
+        procs.append(pa)
+        h.wait_until(lambda: 'type ipv4_addr' in nft_set('ban4'), timeout=10,
+                     what="popauth's table in the server namespace")
+
+        # 1. fishers are banned, their neighbours not
+        with open(log, 'a') as f:
+            f.write(fishing('192.0.2.2', 2) + fishing('2001:db8::2', 2))
+        t_ban = time.time()
+        h.wait_until(lambda: '192.0.2.2 timeout' in nft_set('ban4') and
+                     '2001:db8::2 timeout' in nft_set('ban6'), timeout=10,
+                     what='both fishers in the sets')
+        check(connect('192.0.2.2', '192.0.2.1') == 'dropped',
+              '192.0.2.2 is dropped')
+        check(connect('2001:db8::2', '2001:db8::1') == 'dropped',
+              '2001:db8::2 is dropped')
+        check(connect('192.0.2.3', '192.0.2.1') == 'open' and
+              connect('2001:db8::3', '2001:db8::1') == 'open',
+              'the neighbours still connect')
+
+        # 2. flushed behind popauth's back: restored at the refresh
+        sh('nft', 'flush', 'set', 'inet', 'popauth', 'ban4', ns=SRV)
+        check('192.0.2.2' not in nft_set('ban4'), 'ban4 flushed')
+        h.wait_until(lambda: '192.0.2.2 timeout' in nft_set('ban4'),
+                     timeout=6, what='the refresh puts the ban back')
+        check(connect('192.0.2.2', '192.0.2.1') == 'dropped',
+              '192.0.2.2 is dropped again')
+
+        # 3. popauth stopped: the kernel keeps the ban and ends it on time
+        pa.send_signal(signal.SIGTERM)
+        pa.wait(timeout=30)
+        check(pa.returncode == 0, 'popauth stopped cleanly')
+        check(time.time() < t_ban + BAN - 1 and
+              connect('192.0.2.2', '192.0.2.1') == 'dropped',
+              'the ban outlives popauth')
+        h.wait_until(lambda: connect('192.0.2.2', '192.0.2.1') == 'open',
+                     timeout=BAN + 6, what='the ban ends without popauth')
+        check(time.time() >= t_ban + BAN - 2,
+              'and not before its time (%.1f s)' % (time.time() - t_ban))
+
+        # 4. someone else's table is as it was
+        other = sh('nft', 'list', 'table', 'inet', 'other', ns=SRV)
+        check('tcp dport 9 drop' in other, 'inet other untouched')
+    except BaseException:
+        with open(os.path.join(work, 'stderr')) as f:
+            sys.stderr.write(f.read()[-3000:])
+        raise
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for ns in (SRV, CLI):
+            subprocess.run(['ip', 'netns', 'del', ns], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+    check(sh('nft', 'list', 'tables') == host_tables,
+          "the host's ruleset is as it was")
+
+
+if __name__ == '__main__':
+    main()
