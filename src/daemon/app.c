@@ -176,7 +176,6 @@ app_firewall(struct app *app, const struct config *cfg, char **err)
 	struct fw_opts o = {
 	    .backend =
 		strcmp(cfg->firewall, "none") == 0 ? FW_NONE : FW_NFTABLES,
-	    .nft = cfg->nft_path,
 	    .table = cfg->firewall_table,
 	    .v6_prefix = (unsigned)cfg->firewall_ipv6_prefix,
 	};

@@ -144,7 +144,6 @@ static const struct cfg_key keys[] = {
 	"popauth's nftables table (inet family)"},
     {"firewall_ipv6_prefix", T_UINT, "128", OFF(firewall_ipv6_prefix), 1, 128,
 	NULL, "ban IPv6 clients by this prefix length"},
-    {"nft_path", T_STR, "nft", OFF(nft_path), 0, 0, NULL, "nft program"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

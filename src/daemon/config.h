@@ -70,7 +70,6 @@ struct config {
 	int64_t firewall_refresh;
 	char *firewall_table;
 	int64_t firewall_ipv6_prefix;
-	char *nft_path;
 };
 
 /* config_reply_prefix - the fixed start of the blacklist reply text (what

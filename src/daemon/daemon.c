@@ -209,7 +209,6 @@ firewall_changed(const struct config *a, const struct config *b)
 {
 	return strcmp(a->firewall, b->firewall) != 0 ||
 	    strcmp(a->firewall_table, b->firewall_table) != 0 ||
-	    strcmp(a->nft_path, b->nft_path) != 0 ||
 	    a->firewall_ipv6_prefix != b->firewall_ipv6_prefix ||
 	    a->firewall_refresh != b->firewall_refresh;
 }

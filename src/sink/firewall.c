@@ -2,59 +2,50 @@
  * firewall - popauth's bans in nftables (see firewall.h).
  *
  * DESCRIPTION
- *	Scripts go to "nft -f -" on standard input, one run at a time on
- *	the event loop; what is decided meanwhile waits and goes in the next
- *	run.  A ban is "add; delete; add with timeout" of its element: the
- *	first add makes the delete succeed whether the element was there or
- *	not, and nft applies a script as one transaction, so the element
- *	never goes missing.  A resync is "add table; delete table; table
- *	{...}" in one transaction: popauth's table is replaced whole, nothing
- *	else is touched, and there is no moment without the bans.
+ *	Scripts in nft's language go to libnftables in a worker thread with
+ *	a context of its own, one at a time; what is decided meanwhile waits
+ *	and goes in the next script.  A ban is "add; delete; add with
+ *	timeout" of its element: the first add makes the delete succeed
+ *	whether the element was there or not, and a script is one
+ *	transaction, so the element never goes missing.  A resync is "add
+ *	table; delete table; table {...}" in one transaction: popauth's
+ *	table is replaced whole, nothing else is touched, and there is no
+ *	moment without the bans.
  *
- *	A failed run (nft missing, not root, no nf_tables in the kernel) is
- *	logged with what nft said and answered by a resync after a back-off
- *	(1 s doubling to 60 s): the engine's list is the truth, and a resync
- *	puts all of it in whatever state the table was left.
+ *	A failed run (not root, no nf_tables in the kernel) is logged with
+ *	what nftables said and answered by a resync after a back-off (1 s
+ *	doubling to 60 s): the engine's list is the truth, and a resync puts
+ *	all of it in whatever state the table was left.
  *
  * SECURITY
  *	Elements are addresses popauth formatted itself (inet_ntop), the
  *	table name is checked to be a plain word, numbers are numbers: no
- *	log text reaches the script.  nft runs from an argv, never a shell.
+ *	log text reaches the script.  No program is run: libnftables talks
+ *	netlink to the kernel.
  *
  * DIAGNOSTICS
- *	msg_error with nft's exit status and standard error on failure;
+ *	msg_error with the first line of nftables' error on failure;
  *	msg_info when it works again; msg_debug per run.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <nftables/libnftables.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../lib/loop.h"
 #include "../lib/mem.h"
 #include "../lib/msg.h"
-#include "../lib/spawn.h"
 #include "firewall.h"
 
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
-#define NFT_TIMEOUT_MS 60000 /* then nft is killed */
 #define NAME_MAX_LEN 64
-
-struct firewall {
-	struct fw_opts o; /* strings are ours */
-	fw_list_fn *list;
-	void *arg;
-	struct loop *loop;
-	struct loop_timer *timer;
-	struct sbuf ops; /* ban statements waiting for the next run */
-	bool want_resync;
-	pid_t pid; /* nft running on the loop, or 0 */
-	uint64_t retry_at_ms;
-	unsigned fails; /* consecutive */
-	struct fw_stats st;
-};
 
 bool
 fw_name_ok(const char *name)
@@ -203,7 +194,173 @@ fw_nft_table(struct sbuf *out, const struct fw_opts *o, const struct fw_ban *v,
 	free(kv);
 }
 
-/* ---- running nft ---- */
+/* ---- running the scripts ---- */
+
+/*
+ * The worker: one thread with its own libnftables context, one script at
+ * a time.  The loop hands a script over and hears of its end through a
+ * pipe, so a resync of many bans (half a second for 100,000) never stalls
+ * it, and a ban takes a fraction of a millisecond, with no process to
+ * start.
+ */
+struct worker {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct sbuf job; /* the script being run */
+	bool busy; /* job handed over, not yet taken back */
+	bool done; /* the worker has finished it */
+	bool stop;
+	bool ok;
+	char err[256];
+	int pipe[2]; /* the worker writes a byte when done */
+};
+
+struct firewall {
+	struct fw_opts o; /* strings are ours */
+	fw_list_fn *list;
+	void *arg;
+	struct loop *loop;
+	struct loop_timer *timer;
+	struct sbuf ops; /* ban statements waiting for the next run */
+	bool want_resync;
+	struct worker *w; /* started with the first run */
+	uint64_t retry_at_ms;
+	unsigned fails; /* consecutive */
+	struct fw_stats st;
+};
+
+/* first_line - the first line of nft's error text, cleaned for the log */
+static void
+first_line(char *dst, size_t size, const char *text)
+{
+	size_t n = 0;
+
+	while (text && text[n] && text[n] != '\n')
+		n++;
+	snprintf(dst, size, "%s", esc((struct span){text ? text : "", n}));
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+
+	if (ctx != NULL) {
+		nft_ctx_buffer_output(ctx);
+		nft_ctx_buffer_error(ctx);
+	}
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->stop && !(w->busy && !w->done))
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->stop)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		bool ok = false;
+		char err[sizeof(w->err)];
+		if (ctx == NULL) {
+			snprintf(err, sizeof(err),
+			    "cannot make a libnftables "
+			    "context");
+		} else {
+			ok = nft_run_cmd_from_buffer(ctx, w->job.s) == 0;
+			first_line(err, sizeof(err),
+			    ok ? "" : nft_ctx_get_error_buffer(ctx));
+		}
+		pthread_mutex_lock(&w->mu);
+		w->ok = ok;
+		memcpy(w->err, err, sizeof(err));
+		w->done = true;
+		pthread_cond_broadcast(&w->cv);
+		/* the loop's side learns of it here */
+		while (write(w->pipe[1], "x", 1) < 0 && errno == EINTR)
+			;
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (ctx != NULL)
+		nft_ctx_free(ctx);
+	return NULL;
+}
+
+static struct worker *
+worker_new(void)
+{
+	struct worker *w = xcalloc(1, sizeof(*w));
+	int e;
+
+	if (pipe2(w->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		msg_fatal("firewall: pipe: %s", strerror(errno));
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if ((e = pthread_create(&w->th, NULL, worker_main, w)) != 0)
+		msg_fatal("firewall: cannot start a thread: %s", strerror(e));
+	return w;
+}
+
+static void
+worker_free(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	close(w->pipe[0]);
+	close(w->pipe[1]);
+	sbuf_free(&w->job);
+	free(w);
+}
+
+/* worker_post - hand a script over (the worker is idle) */
+static void
+worker_post(struct worker *w, struct sbuf *script)
+{
+	pthread_mutex_lock(&w->mu);
+	sbuf_reset(&w->job);
+	sbuf_add(&w->job, script->s, script->len);
+	sbuf_addc(&w->job, 0);
+	w->busy = true;
+	w->done = false;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* worker_take - wait for the script handed over to end; its result */
+static bool
+worker_take(struct worker *w, char *err, size_t size)
+{
+	char b[16];
+	bool ok;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->done)
+		pthread_cond_wait(&w->cv, &w->mu);
+	w->busy = false;
+	w->done = false;
+	ok = w->ok;
+	snprintf(err, size, "%s", w->err);
+	pthread_mutex_unlock(&w->mu);
+	while (read(w->pipe[0], b, sizeof(b)) > 0)
+		;
+	return ok;
+}
+
+static bool
+worker_busy(struct worker *w)
+{
+	bool busy;
+
+	pthread_mutex_lock(&w->mu);
+	busy = w->busy;
+	pthread_mutex_unlock(&w->mu);
+	return busy;
+}
 
 struct firewall *
 fw_new(const struct fw_opts *o, fw_list_fn *list, void *arg, char **err)
@@ -222,7 +379,6 @@ fw_new(const struct fw_opts *o, fw_list_fn *list, void *arg, char **err)
 	}
 	fw = xcalloc(1, sizeof(*fw));
 	fw->o = *o;
-	fw->o.nft = xstrdup(o->nft);
 	fw->o.table = xstrdup(o->table);
 	fw->list = list;
 	fw->arg = arg;
@@ -235,9 +391,17 @@ fw_free(struct firewall *fw)
 {
 	if (fw == NULL)
 		return;
+	if (fw->w != NULL) {
+		if (fw->loop)
+			loop_io_del(fw->loop, fw->w->pipe[0]);
+		if (worker_busy(fw->w)) {
+			char err[8];
+			worker_take(fw->w, err, sizeof(err));
+		}
+		worker_free(fw->w);
+	}
 	loop_timer_free(fw->timer);
 	sbuf_free(&fw->ops);
-	free((char *)fw->o.nft);
 	free((char *)fw->o.table);
 	free(fw);
 }
@@ -278,29 +442,23 @@ script(struct firewall *fw, struct sbuf *out)
 
 /* finished - bookkeeping after a run */
 static void
-finished(struct firewall *fw, const struct spawn_result *r)
+finished(struct firewall *fw, bool ok, const char *err)
 {
-	char why[64];
-
 	fw->st.runs++;
-	if (r != NULL && spawn_ok(r)) {
+	if (ok) {
 		if (fw->fails)
-			msg_info("firewall: nft works again; popauth's table "
-				 "inet %s is current",
+			msg_info("firewall: nftables works again; popauth's "
+				 "table inet %s is current",
 			    fw->o.table);
 		fw->fails = 0;
 		fw->st.healthy = true;
 		fw->st.last_ok = time(NULL);
 		return;
 	}
-	if (r != NULL) {
-		snprintf(fw->st.last_error, sizeof(fw->st.last_error),
-		    "%s %s: %s", fw->o.nft, spawn_describe(r, why, sizeof(why)),
-		    r->err.len ? esc((struct span){r->err.s, r->err.len})
-			       : "(no output)");
-	}
-	msg_error("firewall: %s; bans stay stored and are put in place "
-		  "when nft works",
+	snprintf(fw->st.last_error, sizeof(fw->st.last_error), "%s",
+	    *err ? err : "failed, without a word");
+	msg_error("firewall: nftables: %s; bans stay stored and are put in "
+		  "place when it works",
 	    fw->st.last_error);
 	fw->fails++;
 	fw->st.failures++;
@@ -311,37 +469,39 @@ finished(struct firewall *fw, const struct spawn_result *r)
 	    loop_clock_ms() + (backoff > RETRY_MAX_MS ? RETRY_MAX_MS : backoff);
 }
 
+/* worker_done - the worker's pipe is readable: its script has ended */
 static void
-nft_done(struct spawn_result *r, void *arg)
+worker_done(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct firewall *fw = arg;
+	char err[256];
 
-	fw->pid = 0;
-	finished(fw, r);
+	(void)l;
+	(void)fd;
+	(void)events;
+	if (!worker_busy(fw->w))
+		return;
+	bool ok = worker_take(fw->w, err, sizeof(err));
+	finished(fw, ok, err);
 	schedule(fw);
 }
 
-/* run - start nft with what is due (a loop timer) */
+/* run - hand what is due to the worker (a loop timer) */
 static void
 run(struct loop *l, void *arg)
 {
 	struct firewall *fw = arg;
-	char *argv[] = {(char *)fw->o.nft, "-f", "-", NULL};
 	struct sbuf s = SBUF_INIT;
 
 	(void)l;
-	if (fw->pid > 0 || !script(fw, &s))
-		return;
-	msg_debug("firewall: nft with %zu bytes of script", s.len);
-	fw->pid = spawn_async(
-	    fw->loop, argv, s.s, s.len, NFT_TIMEOUT_MS, nft_done, fw);
-	if (fw->pid < 0) {
-		fw->pid = 0;
-		snprintf(fw->st.last_error, sizeof(fw->st.last_error),
-		    "cannot run %s: %s", fw->o.nft, strerror(errno));
-		finished(fw, NULL);
-		schedule(fw);
+	if (fw->w == NULL) {
+		fw->w = worker_new();
+		loop_io_add(fw->loop, fw->w->pipe[0], EPOLLIN, worker_done, fw);
 	}
+	if (worker_busy(fw->w) || !script(fw, &s))
+		return;
+	msg_debug("firewall: %zu bytes of nft script", s.len);
+	worker_post(fw->w, &s);
 	sbuf_free(&s);
 }
 
@@ -351,7 +511,8 @@ schedule(struct firewall *fw)
 {
 	uint64_t at = loop_clock_ms();
 
-	if (fw->loop == NULL || fw->o.backend == FW_NONE || fw->pid > 0 ||
+	if (fw->loop == NULL || fw->o.backend == FW_NONE ||
+	    (fw->w != NULL && worker_busy(fw->w)) ||
 	    (!fw->want_resync && fw->ops.len == 0))
 		return;
 	if (fw->fails && fw->retry_at_ms > at)
@@ -399,19 +560,26 @@ void
 fw_finish(struct firewall *fw)
 {
 	struct sbuf s = SBUF_INIT;
-	struct spawn_result r;
-	char *argv[] = {(char *)fw->o.nft, "-f", "-", NULL};
+	char err[256];
 
 	if (fw->o.backend == FW_NONE)
 		return;
-	if (fw->pid > 0)
-		spawn_wait(fw->pid, NFT_TIMEOUT_MS);
 	if (fw->timer)
 		loop_timer_stop(fw->timer);
+	if (fw->w != NULL && worker_busy(fw->w)) {
+		bool ok = worker_take(fw->w, err, sizeof(err));
+		finished(fw, ok, err);
+	}
 	if (!script(fw, &s))
 		return;
-	spawn_sync(argv, s.s, s.len, NFT_TIMEOUT_MS, &r);
-	finished(fw, &r);
-	spawn_result_free(&r);
+	if (fw->w == NULL) {
+		fw->w = worker_new();
+		if (fw->loop)
+			loop_io_add(
+			    fw->loop, fw->w->pipe[0], EPOLLIN, worker_done, fw);
+	}
+	worker_post(fw->w, &s);
+	bool ok = worker_take(fw->w, err, sizeof(err));
+	finished(fw, ok, err);
 	sbuf_free(&s);
 }

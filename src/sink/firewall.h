@@ -7,9 +7,9 @@
  * left, so the kernel lifts it on time even while popauth is not
  * running.  Nothing else in the ruleset is read or changed.
  *
- * Bans are added one by one as they are decided (several per nft run
+ * Bans are added one by one as they are decided (several per run
  * when they come in a burst).  A resync replaces popauth's table with one
- * built from the engine's list of bans in force, in one nft transaction:
+ * built from the engine's list of bans in force, in one transaction:
  * there is no moment without the bans, whatever the table held before
  * (flushed by someone, stale elements, a changed configuration).  The
  * daemon resyncs at start and every firewall_refresh; the firewall
@@ -35,7 +35,6 @@ enum fw_backend {
 
 struct fw_opts {
 	enum fw_backend backend;
-	const char *nft; /* the nft program */
 	const char *table; /* popauth's table: letters, digits, '_' */
 	unsigned v6_prefix; /* IPv6 clients are banned by this prefix */
 };
@@ -76,7 +75,7 @@ void fw_ban(struct firewall *fw, const struct ipaddr *ip, int64_t until);
 void fw_unban(struct firewall *fw, const struct ipaddr *ip);
 /* fw_resync - rebuild popauth's table from the list */
 void fw_resync(struct firewall *fw);
-/* fw_finish - at exit: wait for a running nft, then run what is due */
+/* fw_finish - at exit: wait for a running script, then run what is due */
 void fw_finish(struct firewall *fw);
 
 void fw_get_stats(const struct firewall *fw, struct fw_stats *st);
