@@ -69,6 +69,7 @@ main(void)
 	T_EQ_INT(r->period, 3);
 	T_OK(r->rate > 0.0999 && r->rate < 0.1001);
 	T_EQ_INT(r->ban_end, t0 + 30 + 1800);
+	T_EQ_INT(r->ban_start, t0); /* extended, not a new ban */
 
 	/* 31 s after that: a new period, 1/31 < freq: no new ban, and -
 	 * unlike popauth 3 - the running ban stays */

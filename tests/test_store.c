@@ -207,7 +207,7 @@ check_bl(void *arg, const struct store_bl_row *r)
 	snprintf(reason, sizeof(reason), "listed %d", i);
 	if (strcmp(ipaddr_str(&r->ip), want) != 0 || r->first != i ||
 	    r->last != 2 * i || r->ban_end != 3 * i || r->period != 4u * i ||
-	    r->total != 5u * i || r->rate != i / 8.0 ||
+	    r->total != 5u * i || r->rate != i / 8.0 || r->ban_start != 6 * i ||
 	    strcmp(r->origin, "dnsbl") != 0 || strcmp(r->host, "h") != 0 ||
 	    strcmp(r->authority, "zen.example") != 0 ||
 	    strcmp(r->reason, reason) != 0)
@@ -251,7 +251,8 @@ test_bulk(void)
 		snprintf(a, sizeof(a), "198.51.100.%d", i);
 		snprintf(reasons[i], sizeof(reasons[i]), "listed %d", i);
 		bl[i] = (struct store_bl_row){ip(a), "dnsbl", i, 2 * i, 3 * i,
-		    4u * i, 5u * i, i / 8.0, "h", "zen.example", reasons[i]};
+		    4u * i, 5u * i, i / 8.0, "h", "zen.example", reasons[i],
+		    6 * i};
 	}
 	for (int i = 0; i < NFISH; i++) {
 		char a[32];
@@ -277,6 +278,58 @@ test_bulk(void)
 	T_EQ_INT(l.nfish, NFISH - 2);
 	T_EQ_INT(l.bad, 0);
 	store_close(st);
+}
+
+static void
+count_bl(void *arg, const struct store_bl_row *r)
+{
+	struct loaded *l = arg;
+
+	l->nbl++;
+	if (r->ban_start != 0 || r->ban_end != 300 ||
+	    strcmp(r->reason, "old") != 0)
+		l->bad++;
+}
+
+/* a file of schema 2 (before ban_start): read as it is, brought up to
+ * date by the first writer, its rows kept */
+static void
+test_upgrade(void)
+{
+	char *dir = subdir("v2"), *err = NULL, path[600];
+	struct store *st = store_open(dir, true, false, &err);
+	struct loaded l = {0};
+	sqlite3 *db;
+
+	store_close(st);
+	snprintf(path, sizeof(path), "%s/popauth.db", dir);
+	sqlite3_open(path, &db);
+	T_EQ_INT(sqlite3_exec(db,
+		     "ALTER TABLE blacklist DROP COLUMN ban_start;"
+		     "INSERT INTO blacklist VALUES (x'c0000201', 'dnsbl', 1, "
+		     "2, 300, 1, 1, 0.0, 'h', 'zen', 'old');"
+		     "PRAGMA user_version = 2;",
+		     NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+
+	st = store_open(dir, false, true, &err);
+	T_OK(st != NULL);
+	T_EQ_INT(store_bl_load(st, count_bl, &l), 0);
+	store_close(st);
+	st = store_open(dir, true, false, &err);
+	T_OK(st != NULL);
+	T_EQ_INT(store_bl_load(st, count_bl, &l), 0);
+	store_close(st);
+	T_EQ_INT(l.nbl, 2);
+	T_EQ_INT(l.bad, 0);
+	sqlite3_open(path, &db);
+	sqlite3_stmt *s;
+	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+	T_EQ_INT(sqlite3_step(s), SQLITE_ROW);
+	T_EQ_INT(sqlite3_column_int(s, 0), 3);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
 }
 
 /* files that are not ours are refused and left as they were */
@@ -377,6 +430,7 @@ main(void)
 	test_kill9();
 	test_sync_commits();
 	test_bulk();
+	test_upgrade();
 	test_refusals();
 	return t_done();
 }

@@ -79,9 +79,11 @@ load_bl(void *arg, const struct store_bl_row *r)
 	struct policy *pol = arg;
 	enum bl_origin o = bl_origin_parse(r->origin);
 
-	bl_restore(&pol->bl, &r->ip, o == BL__COUNT ? BL_IMPORT : o,
-	    r->authority, r->host, r->reason, r->first, r->last, r->ban_end,
-	    r->period, r->total, r->rate);
+	struct bl_rec *rec = bl_restore(&pol->bl, &r->ip,
+	    o == BL__COUNT ? BL_IMPORT : o, r->authority, r->host, r->reason,
+	    r->first, r->last, r->ban_end, r->period, r->total, r->rate);
+	if (rec != NULL)
+		rec->ban_start = r->ban_start;
 }
 
 static void
@@ -126,6 +128,7 @@ bl_row(const struct bl_rec *rec)
 	    .first = rec->first,
 	    .last = rec->last,
 	    .ban_end = rec->ban_end,
+	    .ban_start = rec->ban_start,
 	    .period = rec->period,
 	    .total = rec->total,
 	    .rate = rec->rate,

@@ -36,6 +36,7 @@ static const char *const origin_names[BL__COUNT] = {
     [BL_FISHING] = "fishing",
     [BL_AUTH] = "auth-failures",
     [BL_IMPORT] = "popauth3",
+    [BL_MANUAL] = "manual",
 };
 
 const char *
@@ -201,6 +202,7 @@ bl_add(struct blacklist *bl, const struct ipaddr *ip, enum bl_origin origin,
 	rec->period = rec->total = 1;
 	rec->rate = 0;
 	if (ban > 0) {
+		rec->ban_start = t;
 		rec->ban_end = t + ban;
 		bl->st.bans++;
 	}
@@ -250,8 +252,10 @@ bl_repeat(struct blacklist *bl, struct bl_rec *rec, const char *host, int64_t t,
 		ban = t + bl->cfg.freq_ban;
 	/* a later hit never shortens a ban (popauth 3 could lift one) */
 	if (ban > rec->ban_end) {
-		if (rec->ban_end <= t)
+		if (rec->ban_end <= t) {
 			bl->st.bans++;
+			rec->ban_start = t;
+		}
 		rec->ban_end = ban;
 		banned = true;
 	}
@@ -288,8 +292,10 @@ bl_ban(struct blacklist *bl, struct bl_rec *rec, int64_t t, int64_t until,
 {
 	if (until <= rec->ban_end)
 		return false;
-	if (rec->ban_end <= t)
+	if (rec->ban_end <= t) {
 		bl->st.bans++;
+		rec->ban_start = t;
+	}
 	rec->ban_end = until;
 	/* the expiry heap's key stays a lower bound (the end moved later) */
 	dirty(out, rec, false);

@@ -30,6 +30,7 @@ enum bl_origin {
 	BL_FISHING, /* unknown-recipient fishing */
 	BL_AUTH, /* failed SMTP AUTH or POP/IMAP logins */
 	BL_IMPORT, /* imported from popauth 3 */
+	BL_MANUAL, /* `popauth ban' */
 	BL__COUNT
 };
 
@@ -40,6 +41,8 @@ struct bl_rec {
 	uint32_t total; /* hits in all */
 	int64_t first, last; /* hit times */
 	int64_t ban_end; /* 0: never banned */
+	int64_t ban_start; /* when the current or last ban began (0: not
+	                    * known, or never banned) */
 	double rate; /* hits per second at the latest hit */
 	const char *authority; /* interned */
 	char *host; /* latest host name ("" if none) */

@@ -37,7 +37,7 @@
 #include "store.h"
 
 #define STORE_APP_ID 0x506f7041 /* "PopA" */
-#define STORE_SCHEMA 2
+#define STORE_SCHEMA 3
 
 /*
  * The schema, as the steps that made it: a file of an older version is
@@ -79,6 +79,8 @@ static const char *const schema_steps[STORE_SCHEMA] = {
     " first INTEGER NOT NULL, last INTEGER NOT NULL,"
     " count INTEGER NOT NULL,"
     " PRIMARY KEY (ip, kind)) WITHOUT ROWID;",
+    /* 3: when a ban began (0: before this version) */
+    "ALTER TABLE blacklist ADD COLUMN ban_start INTEGER NOT NULL DEFAULT 0;",
 };
 
 struct store {
@@ -291,7 +293,7 @@ store_open(const char *dir, bool create, bool readonly, char **err)
 		    prepare(st, "DELETE FROM relay_login WHERE ip = ?");
 		st->bl_put = prepare(st,
 		    "INSERT OR REPLACE INTO blacklist "
-		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 		st->bl_drop = prepare(st, "DELETE FROM blacklist WHERE ip = ?");
 		st->fish_drop =
 		    prepare(st, "DELETE FROM fish_pair WHERE ip = ?");
@@ -521,7 +523,7 @@ store_relay_load(struct store *st, store_relay_fn *fn, void *arg)
 	return finish(st, s, rc, bad, "relay");
 }
 
-#define BL_COLS 11
+#define BL_COLS 12
 
 /* bind_bl - r into the BL_COLS parameters from i on */
 static void
@@ -538,6 +540,7 @@ bind_bl(sqlite3_stmt *s, int i, const struct store_bl_row *r)
 	sqlite3_bind_text(s, i + 8, r->host, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, i + 9, r->authority, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, i + 10, r->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, i + 11, r->ban_start);
 }
 
 void
@@ -609,9 +612,13 @@ col_text(sqlite3_stmt *s, int i)
 int
 store_bl_load(struct store *st, store_bl_fn *fn, void *arg)
 {
+	/* a read-only file of version 2 has no ban_start */
 	sqlite3_stmt *s = query(st, 2,
-	    "SELECT ip, origin, first, last, ban_end, period, total, rate, "
-	    "host, authority, reason FROM blacklist");
+	    st->version >= 3
+		? "SELECT ip, origin, first, last, ban_end, period, total, "
+		  "rate, host, authority, reason, ban_start FROM blacklist"
+		: "SELECT ip, origin, first, last, ban_end, period, total, "
+		  "rate, host, authority, reason, 0 FROM blacklist");
 	int rc, bad = 0;
 
 	if (s == NULL)
@@ -635,6 +642,7 @@ store_bl_load(struct store *st, store_bl_fn *fn, void *arg)
 		r.host = col_text(s, 8);
 		r.authority = col_text(s, 9);
 		r.reason = col_text(s, 10);
+		r.ban_start = sqlite3_column_int64(s, 11);
 		fn(arg, &r);
 	}
 	return finish(st, s, rc, bad, "blacklist");

@@ -67,6 +67,7 @@ struct store_bl_row {
 	uint32_t period, total;
 	double rate;
 	const char *host, *authority, *reason;
+	int64_t ban_start; /* when the ban began (0: not known) */
 };
 void store_bl_put(struct store *st, const struct store_bl_row *row);
 /* store_bl_put_many - n rows at once (a full rewrite): several rows per
