@@ -131,6 +131,23 @@ main(void)
 	T_EQ_INT(n, 2);
 	T_OK(v[0]->ip.af == 4 && v[1]->ip.af == 6);
 	free(v);
+	/* lifted by the admin: the ban ends now, the record expires that
+	 * much sooner (on time, not at the old ban's end) */
+	actions_reset(&a);
+	r = bl_get(&bl, &x);
+	bl_unban(&bl, r, t0 + 3000, &a);
+	T_EQ_INT(r->ban_end, t0 + 3000);
+	T_EQ_INT(actions_count(&a, ACT_UNBAN), 1);
+	T_EQ_INT(actions_count(&a, ACT_BL_DIRTY), 1);
+	T_OK(!bl_banned(r, t0 + 3000));
+	T_EQ_INT(bl_expires(&bl, r), t0 + 3000 + 7776000);
+	/* the heap's key for it is a lower bound again */
+	T_OK(bl_next_expiry(&bl) <= t0 + 3000 + 7776000);
+	T_OK(r->expiry.key <= t0 + 3000 + 7776000);
+	/* a new ban after that one: its own start */
+	bl_ban(&bl, r, t0 + 4000, t0 + 5000, "manual", &a);
+	T_EQ_INT(r->ban_start, t0 + 4000);
+
 	actions_reset(&a);
 	bl_remove(&bl, r2, &a);
 	T_EQ_INT(bl_count(&bl), 1);

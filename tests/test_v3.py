@@ -59,7 +59,10 @@ def conf_in(work):
     with open(conf, 'w') as f:
         f.write('state_directory = state\nrelay_map = lmdb:relay\n'
                 'blacklist_map = lmdb:blacklist\nmyhostname = t.example\n'
-                'trusted_networks = 127.0.0.0/8\n')
+                'trusted_networks = 127.0.0.0/8\n'
+                # the host's firewall is not the tests' to change (the
+                # kernel side of ban/unban: e2e/test_firewall.py)
+                'firewall = none\n')
     return conf
 
 
@@ -120,6 +123,37 @@ def test_import(work):
           'forget of an unknown IP: exit 1')
     r = run(conf, 'forget', 'not-an-ip', ok=False)
     check(r.returncode == 2, 'forget of something that is no IP: exit 2')
+
+    # manual bans: a new IP, a listed one, a protected one (warned)
+    r = run(conf, 'ban', '203.0.113.5', '2h')
+    check(re.match(r'203\.0\.113\.5 banned until ', r.stdout),
+          'ban says until when')
+    run(conf, 'ban', '127.0.0.9')
+    r = run(conf, 'ban', '127.0.0.9', '1m')
+    check('protected (trusted network)' in r.stderr and
+          'a longer ban was running already' in r.stdout,
+          'a trusted IP is banned with a warning; a shorter ban keeps the '
+          'longer one')
+    bans = run(conf, 'list', 'bans').stdout
+    check(re.search(r'^203\.0\.113\.5 +\S+ \S+ +\S+ \S+ +1 manual '
+                    r'+banned by the admin$', bans, re.M) and
+          '127.0.0.9' in bans, 'list bans: since, until, hits, origin, '
+          'reason\n' + bans)
+    with open(work + '/blacklist') as f:
+        check('203.0.113.5\t554 ' in f.read(), 'a banned IP is listed too')
+    r = run(conf, 'unban', '203.0.113.5')
+    check('unbanned 203.0.113.5' in r.stdout, 'unban')
+    check('203.0.113.5' not in run(conf, 'list', 'bans').stdout and
+          '203.0.113.5' in run(conf, 'list', 'bans', '--all').stdout,
+          'an ended ban shows only with --all')
+    check('203.0.113.5' in run(conf, 'list', 'blacklist').stdout,
+          'the listing stays')
+    r = run(conf, 'unban', '203.0.113.5', ok=False)
+    check(r.returncode == 1 and 'not banned' in r.stdout,
+          'unban of an IP that is not banned: exit 1')
+    r = run(conf, 'ban', '203.0.113.6', 'soon', ok=False)
+    check(r.returncode == 2 and 'not a duration' in r.stderr,
+          'ban with a bad duration: exit 2')
 
 
 def test_bad(work):

@@ -1,11 +1,12 @@
 /*
- * admin - list blacklist, show, forget.
+ * admin - list blacklist, list bans, show, forget, ban, unban.
  *
  * DESCRIPTION
  *	Reading commands open the state read-only (SQLite in WAL mode lets
- *	them read while the daemon writes).  forget changes the state, so
- *	it takes the state directory's lock like the daemon, and refuses
- *	while the daemon runs; it rewrites the maps before it returns.
+ *	them read while the daemon writes).  forget, ban and unban change
+ *	the state, so they take the state directory's lock like the daemon,
+ *	and refuse while the daemon runs; they rewrite the maps and put
+ *	what they did in the firewall before they return.
  *
  * SECURITY
  *	Stored text (host names, reasons, user names, addresses) came from
@@ -206,10 +207,120 @@ admin_show(const struct cli *cli, int argc, char **argv)
 }
 
 int
+admin_list_bans(const struct config *cfg, bool all)
+{
+	struct policy pol;
+	struct store *st = admin_load(cfg, &pol);
+	int64_t now = (int64_t)time(NULL);
+	size_t n;
+	struct bl_rec **v = bl_sorted(&pol.bl, &n);
+
+	if (isatty(1))
+		printf("%-39s %-19s %-19s %6s %-18s %s\n", "# IP", "SINCE",
+		    "UNTIL", "HITS", "ORIGIN", "REASON");
+	for (size_t i = 0; i < n; i++) {
+		const struct bl_rec *r = v[i];
+		if (r->ban_end == 0 || (!all && !bl_banned(r, now)))
+			continue;
+		printf("%-39s %-19s %-19s %6u %-18s %s\n", ipaddr_str(&r->ip),
+		    when(r->ban_start), time_str(r->ban_end), r->total,
+		    bl_origin_name(r->origin), escs(r->reason));
+	}
+	free(v);
+	policy_free(&pol);
+	store_close(st);
+	return 0;
+}
+
+/* open_for_change - the state and maps, locked, with the firewall (run
+ * when app_close finishes it) */
+static void
+open_for_change(struct app *app, const struct cli *cli, int64_t now)
+{
+	struct config *cfg = app_load_config(cli);
+	char *err = NULL;
+
+	memset(app, 0, sizeof(*app));
+	app_open(app, cli, cfg, now);
+	if ((app->fw = app_firewall(app, cfg, &err)) == NULL)
+		msg_fatal("%s", err);
+}
+
+int
+admin_ban(const struct cli *cli, int argc, char **argv)
+{
+	struct app app;
+	struct ipaddr ip;
+	int64_t now = (int64_t)time(NULL), secs = 0, end;
+
+	if (argc < 1 || argc > 2) {
+		fprintf(stderr, "usage: popauth ban IP [DURATION]\n");
+		return 2;
+	}
+	if (!parse_ip_arg(argv[0], &ip))
+		return 2;
+	if (argc == 2 && (!dur_parse(argv[1], &secs) || secs <= 0)) {
+		fprintf(stderr,
+		    "popauth: \"%s\" is not a duration (30m, 1d, 1w, ...)\n",
+		    escs(argv[1]));
+		return 2;
+	}
+	open_for_change(&app, cli, now);
+	if (argc < 2)
+		secs = app.cfg->nullroute_total_ban;
+	/* the warning about a protected IP goes to the admin */
+	app.act.min_level = MSG_WARN;
+	end = policy_ban(&app.pol, &ip, now + secs, now, &app.act);
+	for (size_t i = 0; i < app.act.n; i++)
+		if (app.act.v[i].kind == ACT_LOG &&
+		    app.act.v[i].level <= MSG_WARN)
+			fprintf(stderr, "popauth: %s\n", app.act.v[i].text);
+	app_apply(&app);
+	printf("%s banned until %s\n", ipaddr_str(&ip), time_str(end));
+	if (end > now + secs)
+		printf("(a longer ban was running already: it stays)\n");
+	app_close(&app);
+	return 0;
+}
+
+int
+admin_unban(const struct cli *cli, int argc, char **argv)
+{
+	struct app app;
+	int64_t now = (int64_t)time(NULL);
+	int rc = 0;
+
+	if (argc < 1) {
+		fprintf(stderr, "usage: popauth unban IP...\n");
+		return 2;
+	}
+	for (int i = 0; i < argc; i++) {
+		struct ipaddr ip;
+		if (!parse_ip_arg(argv[i], &ip))
+			return 2;
+	}
+	open_for_change(&app, cli, now);
+	for (int i = 0; i < argc; i++) {
+		struct ipaddr ip;
+		ipaddr_parse(&ip, argv[i], strlen(argv[i]));
+		if (policy_unban(&app.pol, &ip, now, &app.act)) {
+			printf("unbanned %s (still listed: popauth forget %s "
+			       "drops that)\n",
+			    ipaddr_str(&ip), ipaddr_str(&ip));
+		} else {
+			printf("%s: not banned\n", ipaddr_str(&ip));
+			rc = 1;
+		}
+		app_apply(&app);
+	}
+	app_close(&app);
+	return rc;
+}
+
+int
 admin_forget(const struct cli *cli, int argc, char **argv)
 {
 	struct app app;
-	struct config *cfg;
 	int rc = 0;
 
 	if (argc < 1) {
@@ -221,9 +332,7 @@ admin_forget(const struct cli *cli, int argc, char **argv)
 		if (!parse_ip_arg(argv[i], &ip))
 			return 2;
 	}
-	cfg = app_load_config(cli);
-	memset(&app, 0, sizeof(app));
-	app_open(&app, cli, cfg, (int64_t)time(NULL));
+	open_for_change(&app, cli, (int64_t)time(NULL));
 	for (int i = 0; i < argc; i++) {
 		struct ipaddr ip;
 		ipaddr_parse(&ip, argv[i], strlen(argv[i]));

@@ -24,6 +24,12 @@ int admin_show(const struct cli *cli, int argc, char **argv);
 
 /* `popauth forget IP...' */
 int admin_forget(const struct cli *cli, int argc, char **argv);
+/* admin_ban - `popauth ban IP [DURATION]' */
+int admin_ban(const struct cli *cli, int argc, char **argv);
+/* admin_unban - `popauth unban IP...' */
+int admin_unban(const struct cli *cli, int argc, char **argv);
+/* admin_list_bans - `popauth list bans [--all]' */
+int admin_list_bans(const struct config *cfg, bool all);
 
 /* `popauth import-v3 SPOOLDIR [RBL_CACHE]' (v3.c) */
 int v3_import(const struct cli *cli, int argc, char **argv);

@@ -150,15 +150,18 @@ cmd_list(const struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	if (what == NULL ||
-	    (strcmp(what, "relays") != 0 && strcmp(what, "blacklist") != 0)) {
+	    (strcmp(what, "relays") != 0 && strcmp(what, "blacklist") != 0 &&
+		strcmp(what, "bans") != 0)) {
 		fprintf(stderr,
 		    "usage: popauth list relays [--all]\n"
 		    "       popauth list blacklist [--all]\n"
+		    "       popauth list bans [--all]\n"
 		    "       popauth list recognisers\n");
 		return 2;
 	}
 	cfg = app_load_config(cli);
 	rc = strcmp(what, "relays") == 0 ? admin_list_relays(cfg, all)
+	    : strcmp(what, "bans") == 0  ? admin_list_bans(cfg, all)
 					 : admin_list_blacklist(cfg, all);
 	config_free(cfg);
 	return rc;

@@ -39,7 +39,11 @@ usage(FILE *out)
 	    "  list recognisers     show the log formats popauth reads\n"
 	    "  list blacklist [--all]  show the blacklist cache\n"
 	    "  show IP              everything known about an IP\n"
+	    "  list bans [--all]    show the bans in force (--all: ended ones "
+	    "too)\n"
 	    "  forget IP...         drop what is known about IPs\n"
+	    "  ban IP [DURATION]    ban an IP (default nullroute_total_ban)\n"
+	    "  unban IP...          lift bans (the listing stays)\n"
 	    "  import-v3 SPOOLDIR [RBL_CACHE]  take over popauth 3's state\n"
 	    "  export-v3 DIR        write the state in popauth 3's files\n"
 	    "  check-config         print the effective configuration\n"
@@ -124,6 +128,10 @@ main(int argc, char **argv)
 		rc = admin_show(&cli, nops - 1, ops + 1);
 	else if (strcmp(cmd, "forget") == 0)
 		rc = admin_forget(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "ban") == 0)
+		rc = admin_ban(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "unban") == 0)
+		rc = admin_unban(&cli, nops - 1, ops + 1);
 	else if (strcmp(cmd, "import-v3") == 0)
 		rc = v3_import(&cli, nops - 1, ops + 1);
 	else if (strcmp(cmd, "export-v3") == 0)

@@ -318,6 +318,21 @@ unlink_rec(struct blacklist *bl, struct bl_rec *rec)
 }
 
 void
+bl_unban(
+    struct blacklist *bl, struct bl_rec *rec, int64_t t, struct actions *out)
+{
+	rec->ban_end = t;
+	/* the expiry may come sooner now: the heap key must stay a lower
+	 * bound */
+	heap_rekey(&bl->expiry, &rec->expiry, expires_at(bl, rec));
+	dirty(out, rec, false);
+	actions_add(out, ACT_UNBAN)->ip = rec->ip;
+	if (actions_want(out, MSG_INFO))
+		actions_log(out, MSG_INFO, "ban of %s%s lifted by the admin",
+		    ipaddr_str(&rec->ip), host_part(rec->host));
+}
+
+void
 bl_remove(struct blacklist *bl, struct bl_rec *rec, struct actions *out)
 {
 	bl->st.cleared++;

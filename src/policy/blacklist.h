@@ -106,6 +106,10 @@ bool bl_repeat(struct blacklist *bl, struct bl_rec *rec, const char *host,
 bool bl_ban(struct blacklist *bl, struct bl_rec *rec, int64_t t, int64_t until,
     const char *why, struct actions *out);
 
+/* bl_unban - end rec's ban at t (the admin's word; the listing stays) */
+void bl_unban(
+    struct blacklist *bl, struct bl_rec *rec, int64_t t, struct actions *out);
+
 /* bl_remove - forget a record (login grace, `popauth forget') */
 void bl_remove(struct blacklist *bl, struct bl_rec *rec, struct actions *out);
 

@@ -469,6 +469,38 @@ policy_event(
 	}
 }
 
+int64_t
+policy_ban(struct policy *p, const struct ipaddr *ip, int64_t until,
+    int64_t now, struct actions *out)
+{
+	struct bl_rec *rec = bl_get(&p->bl, ip);
+	const char *why = policy_protected(p, ip);
+
+	if (why != NULL)
+		actions_log(out, MSG_WARN,
+		    "%s is banned by the admin although it is protected (%s)",
+		    ipaddr_str(ip), why);
+	if (rec == NULL) {
+		rec = bl_add(&p->bl, ip, BL_MANUAL, p->cfg.myhostname, "",
+		    "banned by the admin", now, until - now, out);
+		return rec->ban_end;
+	}
+	bl_ban(&p->bl, rec, now, until, "banned by the admin", out);
+	return rec->ban_end;
+}
+
+bool
+policy_unban(
+    struct policy *p, const struct ipaddr *ip, int64_t now, struct actions *out)
+{
+	struct bl_rec *rec = bl_get(&p->bl, ip);
+
+	if (rec == NULL || !bl_banned(rec, now))
+		return false;
+	bl_unban(&p->bl, rec, now, out);
+	return true;
+}
+
 bool
 policy_forget(struct policy *p, const struct ipaddr *ip, struct actions *out)
 {

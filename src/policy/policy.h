@@ -75,6 +75,19 @@ int64_t policy_next_deadline(const struct policy *p);
  * NULL */
 const char *policy_protected(const struct policy *p, const struct ipaddr *ip);
 
+/*
+ * policy_ban - the admin bans ip until `until' (`popauth ban'): its record
+ * (made if it has none: origin manual, listed by this host) gets the ban;
+ * a ban already running longer is kept.  Returns the ban's end.  A
+ * protected IP is banned all the same, with a warning.
+ */
+int64_t policy_ban(struct policy *p, const struct ipaddr *ip, int64_t until,
+    int64_t now, struct actions *out);
+/* policy_unban - end ip's ban now (`popauth unban'); its listing stays.
+ * Returns whether it was banned */
+bool policy_unban(struct policy *p, const struct ipaddr *ip, int64_t now,
+    struct actions *out);
+
 /* policy_forget - drop ip's blacklist record, fishing pairs and failed
  * authentications (`popauth forget'; a relay lease stays); returns
  * whether there was anything */

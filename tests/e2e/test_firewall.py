@@ -15,7 +15,9 @@ namespaces this test creates and deletes.
        firewall_refresh (2 s), with the right timeout
     3. popauth stopped: the ban stays (the kernel holds it) and ends on
        time without popauth: 192.0.2.2 connects again
-    4. `inet other` untouched throughout
+    4. `popauth ban` / `unban` by hand, the daemon stopped: in the kernel
+       at once
+    5. `inet other` untouched throughout
 
 SAFETY
     Everything happens inside the two namespaces (the host's ruleset and
@@ -192,7 +194,20 @@ def main():
         check(time.time() >= t_ban + BAN - 2,
               'and not before its time (%.1f s)' % (time.time() - t_ban))
 
-        # 4. someone else's table is as it was
+        # 4. by hand, with the daemon stopped: in the kernel at once
+        def cmd(*args):
+            return sh(os.environ['POPAUTH'], '-c', conf, *args, ns=SRV)
+        check('192.0.2.3 banned until' in cmd('ban', '192.0.2.3', '1m'),
+              'popauth ban 192.0.2.3 1m')
+        check(connect('192.0.2.3', '192.0.2.1') == 'dropped',
+              'the manual ban drops 192.0.2.3 at once')
+        check('192.0.2.3' in cmd('list', 'bans'), 'list bans shows it')
+        check('unbanned 192.0.2.3' in cmd('unban', '192.0.2.3'),
+              'popauth unban 192.0.2.3')
+        check(connect('192.0.2.3', '192.0.2.1') == 'open',
+              'and it connects again')
+
+        # 5. someone else's table is as it was
         other = sh('nft', 'list', 'table', 'inet', 'other', ns=SRV)
         check('tcp dport 9 drop' in other, 'inet other untouched')
     except BaseException:
