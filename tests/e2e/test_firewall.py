@@ -121,6 +121,14 @@ def main():
             print('e2e: SKIP: %s is not installed' % tool)
             sys.exit(h.SKIP)
     host_tables = sh('nft', 'list', 'tables')
+    # a machine that cannot make network namespaces, or has no nf_tables,
+    # cannot run this test at all: skipped, saying why
+    probe = subprocess.run(['unshare', '-n', 'nft', 'add', 'table', 'inet',
+                            'probe'], capture_output=True, text=True)
+    if probe.returncode != 0:
+        print('e2e: SKIP: no network namespace with nftables here: %s'
+              % probe.stderr.strip())
+        sys.exit(h.SKIP)
     work = tempfile.mkdtemp(prefix='popauth-fw-')
     procs = []
     try:
