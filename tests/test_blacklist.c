@@ -24,6 +24,48 @@ ip(const char *s)
 	return a;
 }
 
+/* the admin's mail: once per ban of an IP with alert hits or more, not
+ * once per hit (popauth 3 mailed on every banning hit) */
+static void
+test_alert(void)
+{
+	struct bl_cfg c = cfg;
+	struct blacklist bl;
+	struct actions a;
+	struct ipaddr x = ip("203.0.113.77");
+	int64_t t0 = 1795700000, t = t0;
+	struct bl_rec *r;
+
+	c.alert = 25;
+	actions_init(&a);
+	bl_init(&bl, &c);
+	r = bl_add(&bl, &x, BL_DNSBL, "zen", "", "", t0, 0, &a);
+	/* a storm: a hit a second, 100 of them; banned from the second */
+	for (int i = 0; i < 100; i++)
+		bl_repeat(&bl, r, "", ++t, &a);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 1);
+	for (size_t i = 0; i < a.n; i++)
+		if (a.v[i].kind == ACT_ALERT)
+			T_OK(ipaddr_equal(&a.v[i].ip, &x) && a.v[i].first == 1);
+	/* the ban ends; a new one later: a new mail */
+	actions_reset(&a);
+	t = r->ban_end + 3600;
+	bl_repeat(&bl, r, "", t, &a);
+	bl_repeat(&bl, r, "", t, &a);
+	T_EQ_INT(actions_count(&a, ACT_BAN), 1);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 1);
+	/* below the threshold: bans, no mail */
+	actions_reset(&a);
+	struct ipaddr y = ip("203.0.113.78");
+	r = bl_add(&bl, &y, BL_DNSBL, "zen", "", "", t0, 0, &a);
+	for (int i = 0; i < 10; i++)
+		bl_repeat(&bl, r, "", t0 + i, &a);
+	T_OK(actions_count(&a, ACT_BAN) > 0);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 0);
+	bl_free(&bl);
+	actions_free(&a);
+}
+
 int
 main(void)
 {
@@ -163,5 +205,6 @@ main(void)
 
 	bl_free(&bl);
 	actions_free(&a);
+	test_alert();
 	return t_done();
 }

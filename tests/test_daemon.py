@@ -70,8 +70,9 @@ class Daemon:
                     'relay_map = lmdb:%s\nblacklist_map = lmdb:%s/blacklist\n'
                     'log_destination = stderr\n'
                     'myhostname = test.example\nmap_rebuild_delay = 0\n'
-                    # the host's firewall is not the tests' to change
-                    'firewall = none\n%s'
+                    # the host's firewall and mail are not the tests' to
+                    # use
+                    'firewall = none\nalert_threshold = 0\n%s'
                     % (sources, work, self.map, work, extra))
         self.err = os.path.join(work, 'stderr')
         self.proc = None

@@ -75,6 +75,7 @@ app_policy_cfg(const struct config *cfg)
 	pc.bl.freq_ban = cfg->nullroute_freq_ban;
 	pc.bl.total_ban = cfg->nullroute_total_ban;
 	pc.bl.expire = cfg->blacklist_expire;
+	pc.bl.alert = (uint32_t)cfg->alert_threshold;
 	pc.fish.threshold = (uint32_t)cfg->fish_threshold;
 	pc.fish.freq = cfg->nullroute_freq;
 	pc.fish.expire = cfg->fish_expire;
@@ -236,6 +237,45 @@ app_open(
 	app->relay_touched = app->bl_touched = false;
 }
 
+/* send_alert - the admin's mail about ip's ban, from its record */
+static void
+send_alert(struct app *app, const struct ipaddr *ip, int64_t gap)
+{
+	const struct bl_rec *rec = bl_get(&app->pol.bl, ip);
+
+	if (rec == NULL)
+		return;
+	struct alert_info in = {
+	    .ip = rec->ip,
+	    .host = rec->host,
+	    .period = rec->period,
+	    .total = rec->total,
+	    .gap = gap,
+	    .rate = rec->rate,
+	    .ban_end = rec->ban_end,
+	};
+	alertmail_send(app->alert, &in);
+}
+
+struct alertmail *
+app_alertmail(const struct config *cfg, char **err)
+{
+	struct alertmail_opts o = {
+	    .sendmail = cfg->sendmail_path,
+	    .to = cfg->alert_to,
+	    .myhostname = cfg->myhostname,
+	    .freq = cfg->nullroute_freq,
+	    .total = (uint32_t)cfg->nullroute_total,
+	};
+	char *e = NULL;
+	struct alertmail *am = alertmail_new(&o, &e);
+
+	if (am == NULL) {
+		*err = e;
+	}
+	return am;
+}
+
 void
 app_apply(struct app *app)
 {
@@ -288,6 +328,10 @@ app_apply(struct app *app)
 			if (app->fw)
 				fw_unban(app->fw, &a->ip);
 			break;
+		case ACT_ALERT:
+			if (app->alert)
+				send_alert(app, &a->ip, a->first);
+			break;
 		}
 	}
 	actions_reset(&app->act);
@@ -310,6 +354,10 @@ app_close(struct app *app)
 	if (app->fw) {
 		fw_finish(app->fw);
 		fw_free(app->fw);
+	}
+	if (app->alert) {
+		alertmail_finish(app->alert);
+		alertmail_free(app->alert);
 	}
 	if (app->relay_touched || accessmap_pending(app->relay_map))
 		accessmap_sync(app->relay_map);

@@ -12,6 +12,7 @@
 #include "../parse/parser.h"
 #include "../policy/policy.h"
 #include "../sink/accessmap.h"
+#include "../sink/alertmail.h"
 #include "../sink/firewall.h"
 #include "../sink/store.h"
 #include "config.h"
@@ -48,6 +49,7 @@ struct app {
 	struct persist persist;
 	struct loop *loop; /* the daemon's; NULL in replay */
 	struct firewall *fw; /* the daemon's bans; NULL in replay */
+	struct alertmail *alert; /* the daemon's; NULL elsewhere */
 };
 
 /* app_try_config - -c/-o as given; NULL and *err (file:line) on error */
@@ -62,6 +64,10 @@ void app_setup_log(const struct config *cfg, const struct cli *cli);
 /* app_policy_cfg - the engine's settings from the config (it points
  * into cfg) */
 struct policy_cfg app_policy_cfg(const struct config *cfg);
+
+/* app_alertmail - the admin's alert mail as configured; NULL and *err
+ * if alert_to is not fit */
+struct alertmail *app_alertmail(const struct config *cfg, char **err);
 
 /* app_firewall - the firewall the configuration asks for (not yet
  * attached to a loop); NULL and *err if it cannot be */

@@ -144,6 +144,13 @@ static const struct cfg_key keys[] = {
 	"popauth's nftables table (inet family)"},
     {"firewall_ipv6_prefix", T_UINT, "128", OFF(firewall_ipv6_prefix), 1, 128,
 	NULL, "ban IPv6 clients by this prefix length"},
+    {"alert_threshold", T_UINT, "25", OFF(alert_threshold), 0, 1000000000, NULL,
+	"mail alert_to once per ban of an IP with this many hits (0: "
+	"never)"},
+    {"alert_to", T_STR, "root", OFF(alert_to), 0, 0, NULL,
+	"who gets the alert mail"},
+    {"sendmail_path", T_STR, "sendmail", OFF(sendmail_path), 0, 0, NULL,
+	"sendmail program (Postfix's)"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

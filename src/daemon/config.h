@@ -70,6 +70,9 @@ struct config {
 	int64_t firewall_refresh;
 	char *firewall_table;
 	int64_t firewall_ipv6_prefix;
+	int64_t alert_threshold;
+	char *alert_to;
+	char *sendmail_path;
 };
 
 /* config_reply_prefix - the fixed start of the blacklist reply text (what

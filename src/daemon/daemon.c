@@ -402,6 +402,16 @@ reload(struct daemon *d)
 			fw_free(old_fw);
 		}
 	}
+	struct alertmail *am = app_alertmail(cfg, &err);
+	if (am == NULL) {
+		msg_error("reload: %s; keeping the alert mail as it was", err);
+		free(err);
+	} else {
+		alertmail_finish(d->app.alert);
+		alertmail_free(d->app.alert);
+		d->app.alert = am;
+		alertmail_attach(am, d->loop);
+	}
 	/* the map text is made from the config that is current */
 	d->app.blctx.reply = cfg->blacklist_reply;
 	d->app.cfg = cfg;
@@ -465,6 +475,9 @@ daemon_run(const struct cli *cli)
 	char *err = NULL;
 	if (!start_firewall(&d, d.app.cfg, &err))
 		msg_fatal("%s", err);
+	if ((d.app.alert = app_alertmail(d.app.cfg, &err)) == NULL)
+		msg_fatal("%s", err);
+	alertmail_attach(d.app.alert, d.loop);
 	start_sources(&d);
 	/* save where each source starts now: a crash before the first
 	 * periodic commit must resume here, not at a later end of file */

@@ -28,6 +28,8 @@ enum action_kind {
 	ACT_BAN, /* ip, last = ban end, count = total hits: drop its
 	          * traffic until then (a later end than before) */
 	ACT_UNBAN, /* ip: its ban was lifted before its end */
+	ACT_ALERT, /* ip, first = seconds since the hit before: mail the
+	            * admin about its ban (the record has the rest) */
 };
 
 struct action {

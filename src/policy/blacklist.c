@@ -178,6 +178,21 @@ ban_action(struct actions *out, const struct bl_rec *rec)
 	a->count = rec->total;
 }
 
+/* alert - a ban applied to an IP with alert_threshold hits or more: the
+ * admin hears of it once per ban, not per hit */
+static void
+alert(const struct blacklist *bl, struct bl_rec *rec, int64_t gap,
+    struct actions *out)
+{
+	if (bl->cfg.alert == 0 || rec->total < bl->cfg.alert ||
+	    rec->alerted == rec->ban_start)
+		return;
+	rec->alerted = rec->ban_start;
+	struct action *a = actions_add(out, ACT_ALERT);
+	a->ip = rec->ip;
+	a->first = gap;
+}
+
 /* host_part - " [host]" for messages, or "" */
 static const char *
 host_part(const char *host)
@@ -273,8 +288,10 @@ bl_repeat(struct blacklist *bl, struct bl_rec *rec, const char *host, int64_t t,
 	 * walk down a heap of a million records */
 	bl->st.repeats++;
 	dirty(out, rec, false);
-	if (banned)
+	if (banned) {
 		ban_action(out, rec);
+		alert(bl, rec, gap, out);
+	}
 	if (actions_want(out, MSG_INFO))
 		actions_log(out, MSG_INFO,
 		    "blacklisted %s%s tried again: x %u (%u total) hits in %s, "
@@ -300,6 +317,7 @@ bl_ban(struct blacklist *bl, struct bl_rec *rec, int64_t t, int64_t until,
 	/* the expiry heap's key stays a lower bound (the end moved later) */
 	dirty(out, rec, false);
 	ban_action(out, rec);
+	alert(bl, rec, t > rec->last ? t - rec->last : 0, out);
 	if (actions_want(out, MSG_INFO))
 		actions_log(out, MSG_INFO,
 		    "blacklisted %s%s banned until %s (%s)",

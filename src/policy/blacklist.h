@@ -43,6 +43,8 @@ struct bl_rec {
 	int64_t ban_end; /* 0: never banned */
 	int64_t ban_start; /* when the current or last ban began (0: not
 	                    * known, or never banned) */
+	int64_t alerted; /* ban_start of the ban the admin was mailed about
+	                  * (in memory only) */
 	double rate; /* hits per second at the latest hit */
 	const char *authority; /* interned */
 	char *host; /* latest host name ("" if none) */
@@ -57,6 +59,8 @@ struct bl_cfg {
 	int64_t freq_ban; /* nullroute_freq_ban */
 	int64_t total_ban; /* nullroute_total_ban */
 	int64_t expire; /* blacklist_expire */
+	uint32_t alert; /* alert_threshold: mail the admin once per ban of an
+	                 * IP with this many hits (0: never) */
 };
 
 struct bl_stats {

@@ -822,6 +822,10 @@ class Mail:
         relay_map, blacklist_map   map paths relative to the temp root
                       (default maps/relay, maps/blacklist)
         blacklist_map_type   (default: map_type)
+        mailbox       deliver mail to any address @alert.test into one
+                      mbox file, mailbox_path (Postfix's virtual delivery
+                      agent, as nobody, inside the temp root); mail
+                      submitted with sendmail is picked up (pickup)
 
     Attributes (after __enter__)
         root, postfix_log, dovecot_log, startup_log
@@ -843,7 +847,7 @@ class Mail:
     def __init__(self, map_type='lmdb', ipv6=None, main_cf=None,
                  dovecot_conf='', auth_failure_delay=None, name='mail',
                  relay_map='maps/relay', blacklist_map='maps/blacklist',
-                 blacklist_map_type=None):
+                 blacklist_map_type=None, mailbox=False):
         for rel in (relay_map, blacklist_map):
             if os.path.isabs(rel) or '..' in rel.split('/'):
                 raise HarnessError('map paths are relative to the temp root: %r' % rel)
@@ -852,6 +856,7 @@ class Mail:
         self.blacklist_map_type = blacklist_map_type or map_type
         self.ipv6 = ipv6_loopback_available() if ipv6 is None else ipv6
         self.extra_main_cf = dict(main_cf or {})
+        self.mailbox = mailbox
         self.extra_dovecot_conf = dovecot_conf
         self.auth_failure_delay = auth_failure_delay
         self.name = name
@@ -916,6 +921,8 @@ class Mail:
         self.dovecot_state_dir = r + '/dovecot/state'
         self.dovecot_users = r + '/dovecot/users'
         self.mail_dir = r + '/mail'
+        self.vmail_dir = r + '/vmail'
+        self.mailbox_path = self.vmail_dir + '/mailbox'
         self.map_dir = r + '/maps'
         self.relay_map = r + '/' + self.relay_map_rel
         self.blacklist_map = r + '/' + self.blacklist_map_rel
@@ -970,6 +977,16 @@ class Mail:
              'permit_mynetworks, check_client_access %s, reject_unauth_destination'
              % self.relay_map_spec),
         ]
+        if self.mailbox:
+            # one real delivery: anything @alert.test into one mbox file
+            settings += [
+                ('virtual_mailbox_domains', 'alert.test'),
+                ('virtual_transport', 'virtual'),
+                ('virtual_mailbox_base', self.vmail_dir),
+                ('virtual_mailbox_maps', 'static:mailbox'),
+                ('virtual_uid_maps', 'static:65534'),
+                ('virtual_gid_maps', 'static:65534'),
+            ]
         settings += list(self.extra_main_cf.items())
         seen, lines = {}, ['# written by popauth tests/e2e/harness.py (private instance)']
         for k, v in settings:            # later settings override earlier ones
@@ -1015,6 +1032,9 @@ class Mail:
                 ('discard', 'unix', '-', '-', '-', '-', 'discard'),
                 ('anvil', 'unix', '-', '-', '-', '1', 'anvil'),
                 ('scache', 'unix', '-', '-', '-', '1', 'scache'),
+                ] + ([('pickup', 'unix', 'n', '-', '60', '1', 'pickup'),
+                      ('virtual', 'unix', '-', 'n', '-', '-', 'virtual')]
+                     if self.mailbox else []) + [
                 # maillog_file needs postlogd
                 ('postlog', 'unix-dgram', 'n', '-', '-', '1', 'postlogd')]:
             lines.append('%-16s %-5s %-7s %-6s n      %-6s %-7s %s'
@@ -1120,6 +1140,9 @@ service imap-login {{
         self.root = tempfile.mkdtemp(prefix='popauth-e2e-%s-' % self.name, dir=parent)
         os.chmod(self.root, 0o755)      # dovecot's mail processes run as nobody
         self._layout()
+        if self.mailbox:                # the virtual agent writes as nobody
+            os.makedirs(self.vmail_dir)
+            os.chown(self.vmail_dir, 65534, 65534)
         _LIVE.append(self)
         self._setup_files()
         t0 = time.monotonic()
@@ -1368,8 +1391,10 @@ service imap-login {{
             'postmap_path': 'postmap',
             'pid_file': pa + '/popauth.pid',
             # bans go to the firewall only in the namespaces of the
-            # firewall tests, never the host's
+            # firewall tests, never the host's; alert mail only where a
+            # test delivers it
             'firewall': 'none',
+            'alert_threshold': '0',
         }
         cfg.update(overrides)
         lines = ['# written by popauth tests/e2e/harness.py']

@@ -158,7 +158,8 @@ def main():
                     'log_destination = stderr\nmyhostname = test.example\n'
                     'trusted_networks = 127.0.0.1/32\nfish_threshold = 1\n'
                     'nullroute_fish_ban = %ds\nfirewall = nftables\n'
-                    'firewall_refresh = 2s\n' % (log, work, work, work, BAN))
+                    'firewall_refresh = 2s\nalert_threshold = 0\n'
+                    % (log, work, work, work, BAN))
         err = open(os.path.join(work, 'stderr'), 'w')
         pa = subprocess.Popen(['ip', 'netns', 'exec', SRV,
                                os.environ['POPAUTH'], '-c', conf, 'run'],
