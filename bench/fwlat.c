@@ -70,7 +70,7 @@ main(void)
 {
 	static const size_t sizes[] = {10, 10000, 100000};
 	enum { NBAN = 200 };
-	struct fw_opts o = {FW_NFTABLES, "popauth", 128};
+	struct fw_opts o = {FW_NFTABLES, "popauth", 128, 1};
 	int64_t now = (int64_t)time(NULL);
 
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {

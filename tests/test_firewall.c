@@ -17,7 +17,7 @@
 #include "sink/firewall.h"
 #include "tlib.h"
 
-static const struct fw_opts nft128 = {FW_NFTABLES, "popauth", 128};
+static const struct fw_opts nft128 = {FW_NFTABLES, "popauth", 128, 1};
 
 static struct ipaddr
 ip(const char *s)
@@ -129,6 +129,54 @@ test_table_script(void)
 	T_OK(strstr(b.s, "elements") == NULL);
 	T_OK(strstr(b.s, "ip6 saddr @ban6 drop") != NULL);
 	sbuf_free(&b);
+}
+
+static void
+test_ipset_scripts(void)
+{
+	struct sbuf b = SBUF_INIT;
+	struct fw_opts o = nft128;
+	struct ipaddr v4 = ip("192.0.2.7"), v6 = ip("2001:db8:1:2::6");
+	struct fw_ban v[] = {
+	    {ip("192.0.2.7"), 1500},
+	    {ip("192.0.2.8"), 900}, /* ended */
+	    {ip("2001:db8:1:2::5"), 1100},
+	};
+
+	T_CASE("ipset scripts");
+	o.backend = FW_IPSET;
+	fw_ipset_ban(&b, &o, &v4, 1060, 1000);
+	T_EQ_STR(b.s, "add popauth4 192.0.2.7 timeout 60 -exist\n");
+	sbuf_reset(&b);
+	o.v6_prefix = 64;
+	fw_ipset_ban(&b, &o, &v6, 1060, 1000);
+	T_EQ_STR(b.s, "add popauth6 2001:db8:1:2::/64 timeout 60 -exist\n");
+	sbuf_reset(&b);
+	fw_ipset_table(&b, &o, v, 3, 1000);
+	T_EQ_STR(b.s,
+	    "create popauth4 hash:ip family inet timeout 0 maxelem 1048576 "
+	    "-exist\n"
+	    "create popauth4_new hash:ip family inet timeout 0 maxelem "
+	    "1048576 -exist\n"
+	    "flush popauth4_new\n"
+	    "add popauth4_new 192.0.2.7 timeout 500\n"
+	    "swap popauth4_new popauth4\n"
+	    "destroy popauth4_new\n"
+	    "create popauth6 hash:net family inet6 timeout 0 maxelem 1048576 "
+	    "-exist\n"
+	    "create popauth6_new hash:net family inet6 timeout 0 maxelem "
+	    "1048576 -exist\n"
+	    "flush popauth6_new\n"
+	    "add popauth6_new 2001:db8:1:2::/64 timeout 100\n"
+	    "swap popauth6_new popauth6\n"
+	    "destroy popauth6_new\n");
+	sbuf_free(&b);
+
+	/* an ipset name has 31 bytes at most: the table name 24 */
+	char *err = NULL;
+	o.table = "a_table_name_that_is_25xx";
+	T_OK(fw_new(&o, NULL, NULL, &err) == NULL && err != NULL);
+	free(err);
 }
 
 /* ---- against the real nft, in our own network namespace ---- */
@@ -307,6 +355,85 @@ test_runner(void)
 	loop_free(l);
 }
 
+/* out_of - what argv prints */
+static char *
+out_of(char *const argv[])
+{
+	struct spawn_result r;
+	char *s;
+
+	spawn_sync(argv, NULL, 0, 10000, &r);
+	s = strdup(r.out.s ? r.out.s : "");
+	spawn_result_free(&r);
+	return s;
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void
+test_ipset_runner(void)
+{
+	struct loop *l = loop_new();
+	struct fw_opts o = nft128;
+	struct fw_stats st;
+	char *err = NULL, *s;
+	int64_t now = (int64_t)time(NULL);
+	char *list4[] = {"ipset", "list", "popauth4", NULL};
+	char *rules[] = {"iptables", "-w", "-S", "INPUT", NULL};
+	char *rules6[] = {"ip6tables", "-w", "-S", "INPUT", NULL};
+	char *flush4[] = {"ipset", "flush", "popauth4", NULL};
+	struct firewall *fw;
+
+	T_CASE("ipset and iptables in a namespace of our own");
+	o.backend = FW_IPSET;
+	now_bans[0] = (struct fw_ban){ip("192.0.2.7"), now + 600};
+	now_bans[1] = (struct fw_ban){ip("2001:db8::7"), now + 600};
+	now_n = 2;
+	fw = fw_new(&o, list, NULL, &err);
+	fw_attach(fw, l);
+	fw_resync(fw);
+	run_until(l, fw, 1, 10000);
+	fw_get_stats(fw, &st);
+	T_OK(st.healthy && st.runs == 1);
+	s = out_of(list4);
+	T_OK(strstr(s, "192.0.2.7 timeout") != NULL);
+	free(s);
+	/* twice: the rule is not added again */
+	fw_resync(fw);
+	run_until(l, fw, 2, 10000);
+	s = out_of(rules);
+	T_EQ_INT(count(s, "--match-set popauth4 src -j DROP"), 1);
+	free(s);
+	s = out_of(rules6);
+	T_EQ_INT(count(s, "--match-set popauth6 src -j DROP"), 1);
+	free(s);
+	/* a ban as it comes; a flushed set restored by a resync */
+	struct ipaddr b = ip("192.0.2.8");
+	fw_ban(fw, &b, now + 120);
+	run_until(l, fw, 3, 10000);
+	s = out_of(list4);
+	T_OK(strstr(s, "192.0.2.8 timeout") != NULL);
+	free(s);
+	free(out_of(flush4));
+	fw_resync(fw);
+	run_until(l, fw, 4, 10000);
+	s = out_of(list4);
+	T_OK(strstr(s, "192.0.2.7 timeout") != NULL);
+	free(s);
+	fw_get_stats(fw, &st);
+	T_OK(st.healthy && st.failures == 0);
+	fw_free(fw);
+	loop_free(l);
+}
+
 int
 main(void)
 {
@@ -314,10 +441,18 @@ main(void)
 	test_names();
 	test_ban_script();
 	test_table_script();
+	test_ipset_scripts();
 	if (geteuid() == 0 && unshare(CLONE_NEWNET) == 0 &&
-	    access("/usr/sbin/nft", X_OK) == 0)
+	    access("/usr/sbin/nft", X_OK) == 0) {
 		test_runner();
-	else
+		if (access("/usr/sbin/ipset", X_OK) == 0 &&
+		    access("/usr/sbin/iptables", X_OK) == 0)
+			test_ipset_runner();
+		else
+			fprintf(stderr,
+			    "test_firewall: no ipset/iptables: "
+			    "that backend is not run\n");
+	} else
 		fprintf(stderr,
 		    "test_firewall: not root (or no nft): the "
 		    "runner is not tested\n");

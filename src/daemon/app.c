@@ -175,10 +175,12 @@ struct firewall *
 app_firewall(struct app *app, const struct config *cfg, char **err)
 {
 	struct fw_opts o = {
-	    .backend =
-		strcmp(cfg->firewall, "none") == 0 ? FW_NONE : FW_NFTABLES,
+	    .backend = strcmp(cfg->firewall, "none") == 0 ? FW_NONE
+		: strcmp(cfg->firewall, "ipset") == 0     ? FW_IPSET
+							  : FW_NFTABLES,
 	    .table = cfg->firewall_table,
 	    .v6_prefix = (unsigned)cfg->firewall_ipv6_prefix,
+	    .rule_position = (unsigned)cfg->firewall_rule_position,
 	};
 	char *e = NULL;
 	struct firewall *fw = fw_new(&o, list_bans, &app->pol, &e);

@@ -64,7 +64,7 @@ struct cfg_key {
 static const char *const levels[] = {"debug", "info", "warning", "error", NULL};
 static const char *const positions[] = {"end", "start", NULL};
 static const char *const protos[] = {"pop3", "imap", NULL};
-static const char *const firewalls[] = {"nftables", "none", NULL};
+static const char *const firewalls[] = {"nftables", "ipset", "none", NULL};
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -137,13 +137,15 @@ static const struct cfg_key keys[] = {
     {"trusted_networks", T_NETS, NULL, OFF(trusted_networks), 0, 0, NULL,
 	"never blacklisted (default: Postfix's mynetworks)"},
     {"firewall", T_WORD, "nftables", OFF(firewall), 0, 0, firewalls,
-	"where bans are put in place: nftables or none"},
+	"where bans are put in place: nftables, ipset or none"},
     {"firewall_refresh", T_DURATION, "10m", OFF(firewall_refresh), 1, 86400,
 	NULL, "rebuild popauth's firewall table from the state this often"},
     {"firewall_table", T_STR, "popauth", OFF(firewall_table), 0, 0, NULL,
 	"popauth's nftables table (inet family)"},
     {"firewall_ipv6_prefix", T_UINT, "128", OFF(firewall_ipv6_prefix), 1, 128,
 	NULL, "ban IPv6 clients by this prefix length"},
+    {"firewall_rule_position", T_UINT, "1", OFF(firewall_rule_position), 1,
+	10000, NULL, "ipset: where popauth's DROP rules go in INPUT"},
     {"alert_threshold", T_UINT, "25", OFF(alert_threshold), 0, 1000000000, NULL,
 	"mail alert_to once per ban of an IP with this many hits (0: "
 	"never)"},

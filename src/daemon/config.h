@@ -70,6 +70,7 @@ struct config {
 	int64_t firewall_refresh;
 	char *firewall_table;
 	int64_t firewall_ipv6_prefix;
+	int64_t firewall_rule_position;
 	int64_t alert_threshold;
 	char *alert_to;
 	char *sendmail_path;

@@ -210,6 +210,7 @@ firewall_changed(const struct config *a, const struct config *b)
 	return strcmp(a->firewall, b->firewall) != 0 ||
 	    strcmp(a->firewall_table, b->firewall_table) != 0 ||
 	    a->firewall_ipv6_prefix != b->firewall_ipv6_prefix ||
+	    a->firewall_rule_position != b->firewall_rule_position ||
 	    a->firewall_refresh != b->firewall_refresh;
 }
 

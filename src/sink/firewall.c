@@ -35,16 +35,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../lib/loop.h"
 #include "../lib/mem.h"
 #include "../lib/msg.h"
+#include "../lib/spawn.h"
 #include "firewall.h"
 
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
+#define IPSET_TIMEOUT_MS 60000 /* then ipset or iptables is killed */
 #define NAME_MAX_LEN 64
 
 bool
@@ -194,6 +197,65 @@ fw_nft_table(struct sbuf *out, const struct fw_opts *o, const struct fw_ban *v,
 	free(kv);
 }
 
+/* ipset: <table>4 holds addresses, <table>6 networks (the prefix) */
+#define IPSET_MAXELEM 1048576
+
+static void
+ipset_create(
+    struct sbuf *out, const struct fw_opts *o, int af, const char *suffix)
+{
+	sbuf_printf(out,
+	    "create %s%d%s %s family %s timeout 0 maxelem %d -exist\n",
+	    o->table, af, suffix, af == 4 ? "hash:ip" : "hash:net",
+	    af == 4 ? "inet" : "inet6", IPSET_MAXELEM);
+}
+
+void
+fw_ipset_ban(struct sbuf *out, const struct fw_opts *o, const struct ipaddr *ip,
+    int64_t until, int64_t now)
+{
+	char e[IPADDR_STRLEN + 8];
+	struct ipaddr key;
+
+	if (until <= now || !element(o, ip, &key, e, sizeof(e)))
+		return;
+	/* -exist: an element that is there gets the new timeout */
+	sbuf_printf(out, "add %s%d %s timeout %lld -exist\n", o->table, ip->af,
+	    e, (long long)(until - now));
+}
+
+void
+fw_ipset_table(struct sbuf *out, const struct fw_opts *o,
+    const struct fw_ban *v, size_t n, int64_t now)
+{
+	struct keyed *kv = xreallocarray(NULL, n ? n : 1, sizeof(*kv));
+	size_t m = 0;
+	char e[IPADDR_STRLEN + 8];
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].until > now &&
+		    element(o, &v[i].ip, &kv[m].key, e, sizeof(e)))
+			kv[m++].until = v[i].until;
+	qsort(kv, m, sizeof(*kv), by_key_then_later);
+	for (int af = 4; af <= 6; af += 2) {
+		struct ipaddr k;
+		ipset_create(out, o, af, "");
+		ipset_create(out, o, af, "_new");
+		sbuf_printf(out, "flush %s%d_new\n", o->table, af);
+		for (size_t i = 0; i < m; i++) {
+			if (kv[i].key.af != af ||
+			    (i > 0 && ipaddr_equal(&kv[i].key, &kv[i - 1].key)))
+				continue;
+			element(o, &kv[i].key, &k, e, sizeof(e));
+			sbuf_printf(out, "add %s%d_new %s timeout %lld\n",
+			    o->table, af, e, (long long)(kv[i].until - now));
+		}
+		sbuf_printf(out, "swap %s%d_new %s%d\ndestroy %s%d_new\n",
+		    o->table, af, o->table, af, o->table, af);
+	}
+	free(kv);
+}
+
 /* ---- running the scripts ---- */
 
 /*
@@ -207,7 +269,9 @@ struct worker {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	const struct fw_opts *o; /* the firewall's, for as long as it runs */
 	struct sbuf job; /* the script being run */
+	bool job_resync; /* it rebuilds the whole: check the rules too */
 	bool busy; /* job handed over, not yet taken back */
 	bool done; /* the worker has finished it */
 	bool stop;
@@ -241,13 +305,76 @@ first_line(char *dst, size_t size, const char *text)
 	snprintf(dst, size, "%s", esc((struct span){text ? text : "", n}));
 }
 
+/* run_cmd - argv with `in' on its standard input; true when it exited
+ * 0, else false with what it said in err (status 1 in *st1 for -C) */
+static bool
+run_cmd(char *const argv[], const char *in, size_t inlen, char *err,
+    size_t size, bool *st1)
+{
+	struct spawn_result r;
+	char why[64];
+	bool ok;
+
+	spawn_sync(argv, in, inlen, IPSET_TIMEOUT_MS, &r);
+	ok = spawn_ok(&r);
+	if (st1 != NULL)
+		*st1 = !r.exec_failed && WIFEXITED(r.status) &&
+		    WEXITSTATUS(r.status) == 1;
+	if (!ok) {
+		char said[200];
+		first_line(said, sizeof(said), r.err.s);
+		snprintf(err, size, "%s %s: %s", argv[0],
+		    spawn_describe(&r, why, sizeof(why)),
+		    *said ? said : "(no output)");
+	}
+	spawn_result_free(&r);
+	return ok;
+}
+
+/* ensure_rule - iptables' (or ip6tables') DROP rule for set at
+ * o->rule_position in INPUT, unless it is there */
+static bool
+ensure_rule(
+    const struct fw_opts *o, const char *prog, int af, char *err, size_t size)
+{
+	char set[80], pos[16];
+	bool missing = false;
+
+	snprintf(set, sizeof(set), "%s%d", o->table, af);
+	snprintf(pos, sizeof(pos), "%u", o->rule_position);
+	char *check[] = {(char *)prog, "-w", "-C", "INPUT", "-m", "set",
+	    "--match-set", set, "src", "-j", "DROP", NULL};
+	char *insert[] = {(char *)prog, "-w", "-I", "INPUT", pos, "-m", "set",
+	    "--match-set", set, "src", "-j", "DROP", NULL};
+	if (run_cmd(check, NULL, 0, err, size, &missing))
+		return true;
+	if (!missing)
+		return false;
+	return run_cmd(insert, NULL, 0, err, size, NULL);
+}
+
+/* run_ipset - one job of the ipset backend */
+static bool
+run_ipset(const struct fw_opts *o, const struct sbuf *job, bool resync,
+    char *err, size_t size)
+{
+	char *restore[] = {"ipset", "restore", NULL};
+
+	if (!run_cmd(restore, job->s, job->len - 1, err, size, NULL))
+		return false;
+	return !resync ||
+	    (ensure_rule(o, "iptables", 4, err, size) &&
+		ensure_rule(o, "ip6tables", 6, err, size));
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	struct nft_ctx *ctx = NULL;
 
-	if (ctx != NULL) {
+	if (w->o->backend == FW_NFTABLES &&
+	    (ctx = nft_ctx_new(NFT_CTX_DEFAULT)) != NULL) {
 		nft_ctx_buffer_output(ctx);
 		nft_ctx_buffer_error(ctx);
 	}
@@ -259,8 +386,11 @@ worker_main(void *arg)
 			break;
 		pthread_mutex_unlock(&w->mu);
 		bool ok = false;
-		char err[sizeof(w->err)];
-		if (ctx == NULL) {
+		char err[sizeof(w->err)] = "";
+		if (w->o->backend == FW_IPSET) {
+			ok = run_ipset(
+			    w->o, &w->job, w->job_resync, err, sizeof(err));
+		} else if (ctx == NULL) {
 			snprintf(err, sizeof(err),
 			    "cannot make a libnftables "
 			    "context");
@@ -285,11 +415,12 @@ worker_main(void *arg)
 }
 
 static struct worker *
-worker_new(void)
+worker_new(const struct fw_opts *o)
 {
 	struct worker *w = xcalloc(1, sizeof(*w));
 	int e;
 
+	w->o = o;
 	if (pipe2(w->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		msg_fatal("firewall: pipe: %s", strerror(errno));
 	pthread_mutex_init(&w->mu, NULL);
@@ -319,12 +450,13 @@ worker_free(struct worker *w)
 
 /* worker_post - hand a script over (the worker is idle) */
 static void
-worker_post(struct worker *w, struct sbuf *script)
+worker_post(struct worker *w, struct sbuf *script, bool resync)
 {
 	pthread_mutex_lock(&w->mu);
 	sbuf_reset(&w->job);
 	sbuf_add(&w->job, script->s, script->len);
 	sbuf_addc(&w->job, 0);
+	w->job_resync = resync;
 	w->busy = true;
 	w->done = false;
 	pthread_cond_broadcast(&w->cv);
@@ -367,9 +499,11 @@ fw_new(const struct fw_opts *o, fw_list_fn *list, void *arg, char **err)
 {
 	struct firewall *fw;
 
-	if (o->backend == FW_NFTABLES && !fw_name_ok(o->table)) {
+	if (o->backend != FW_NONE &&
+	    (!fw_name_ok(o->table) ||
+		(o->backend == FW_IPSET && strlen(o->table) > 24))) {
 		*err = xstrfmt("table name \"%s\": letters, digits and '_' "
-			       "only, a letter first",
+			       "only, a letter first (for ipset at most 24)",
 		    escs(o->table));
 		return NULL;
 	}
@@ -414,19 +548,23 @@ fw_get_stats(const struct firewall *fw, struct fw_stats *st)
 
 static void schedule(struct firewall *fw);
 
-/* script - what the next run does: a resync, or the waiting bans; false
- * if nothing */
+/* script - what the next run does: a resync (*resync), or the waiting
+ * bans; false if nothing */
 static bool
-script(struct firewall *fw, struct sbuf *out)
+script(struct firewall *fw, struct sbuf *out, bool *resync)
 {
 	int64_t now = (int64_t)time(NULL);
 
+	*resync = fw->want_resync;
 	if (fw->want_resync) {
 		struct fw_ban *v = NULL;
 		size_t n = fw->list(fw->arg, now, &v);
 		/* the list is the engine's state now: it holds every ban
 		 * waiting in ops */
-		fw_nft_table(out, &fw->o, v, n, now);
+		if (fw->o.backend == FW_IPSET)
+			fw_ipset_table(out, &fw->o, v, n, now);
+		else
+			fw_nft_table(out, &fw->o, v, n, now);
 		free(v);
 		fw->want_resync = false;
 		sbuf_reset(&fw->ops);
@@ -492,16 +630,17 @@ run(struct loop *l, void *arg)
 {
 	struct firewall *fw = arg;
 	struct sbuf s = SBUF_INIT;
+	bool resync;
 
 	(void)l;
 	if (fw->w == NULL) {
-		fw->w = worker_new();
+		fw->w = worker_new(&fw->o);
 		loop_io_add(fw->loop, fw->w->pipe[0], EPOLLIN, worker_done, fw);
 	}
-	if (worker_busy(fw->w) || !script(fw, &s))
+	if (worker_busy(fw->w) || !script(fw, &s, &resync))
 		return;
 	msg_debug("firewall: %zu bytes of nft script", s.len);
-	worker_post(fw->w, &s);
+	worker_post(fw->w, &s, resync);
 	sbuf_free(&s);
 }
 
@@ -536,7 +675,8 @@ fw_ban(struct firewall *fw, const struct ipaddr *ip, int64_t until)
 		return;
 	/* a resync on its way includes this ban */
 	if (!fw->want_resync)
-		fw_nft_ban(&fw->ops, &fw->o, ip, until, (int64_t)time(NULL));
+		(fw->o.backend == FW_IPSET ? fw_ipset_ban : fw_nft_ban)(
+		    &fw->ops, &fw->o, ip, until, (int64_t)time(NULL));
 	schedule(fw);
 }
 
@@ -561,6 +701,7 @@ fw_finish(struct firewall *fw)
 {
 	struct sbuf s = SBUF_INIT;
 	char err[256];
+	bool resync;
 
 	if (fw->o.backend == FW_NONE)
 		return;
@@ -570,15 +711,15 @@ fw_finish(struct firewall *fw)
 		bool ok = worker_take(fw->w, err, sizeof(err));
 		finished(fw, ok, err);
 	}
-	if (!script(fw, &s))
+	if (!script(fw, &s, &resync))
 		return;
 	if (fw->w == NULL) {
-		fw->w = worker_new();
+		fw->w = worker_new(&fw->o);
 		if (fw->loop)
 			loop_io_add(
 			    fw->loop, fw->w->pipe[0], EPOLLIN, worker_done, fw);
 	}
-	worker_post(fw->w, &s);
+	worker_post(fw->w, &s, resync);
 	bool ok = worker_take(fw->w, err, sizeof(err));
 	finished(fw, ok, err);
 	sbuf_free(&s);

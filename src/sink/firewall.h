@@ -5,7 +5,10 @@
  * elements carry their own timeout, and a chain on the input hook that
  * drops what is in them.  A ban is one element whose timeout is the time
  * left, so the kernel lifts it on time even while popauth is not
- * running.  Nothing else in the ruleset is read or changed.
+ * running.  Nothing else in the ruleset is read or changed.  With the
+ * ipset backend the same holds for two ipsets (<table>4, <table>6, with
+ * timeouts) and one iptables/ip6tables rule each that drops their
+ * members, inserted in INPUT if it is not there.
  *
  * Bans are added one by one as they are decided (several per run
  * when they come in a burst).  A resync replaces popauth's table with one
@@ -31,12 +34,14 @@ struct loop;
 enum fw_backend {
 	FW_NONE,
 	FW_NFTABLES,
+	FW_IPSET, /* sets <table>4, <table>6 and iptables/ip6tables rules */
 };
 
 struct fw_opts {
 	enum fw_backend backend;
 	const char *table; /* popauth's table: letters, digits, '_' */
 	unsigned v6_prefix; /* IPv6 clients are banned by this prefix */
+	unsigned rule_position; /* ipset: where the DROP rule goes in INPUT */
 };
 
 /* one ban in force */
@@ -89,6 +94,12 @@ void fw_get_stats(const struct firewall *fw, struct fw_stats *st);
 void fw_nft_table(struct sbuf *out, const struct fw_opts *o,
     const struct fw_ban *v, size_t n, int64_t now);
 void fw_nft_ban(struct sbuf *out, const struct fw_opts *o,
+    const struct ipaddr *ip, int64_t until, int64_t now);
+/* the same for ipset (input of "ipset restore"): the sets are rebuilt
+ * aside and swapped in */
+void fw_ipset_table(struct sbuf *out, const struct fw_opts *o,
+    const struct fw_ban *v, size_t n, int64_t now);
+void fw_ipset_ban(struct sbuf *out, const struct fw_opts *o,
     const struct ipaddr *ip, int64_t until, int64_t now);
 
 #endif

@@ -8,6 +8,10 @@ namespaces this test creates and deletes.
     client namespace: 192.0.2.2, 192.0.2.3, 2001:db8::2, 2001:db8::3 on the
         other end of a veth pair
 
+    The story runs once with firewall = nftables and once with ipset (sets
+    popauth4/popauth6 and iptables/ip6tables rules), when ipset and
+    iptables are installed:
+
     1. both clients connect; then log lines make 192.0.2.2 and 2001:db8::2
        address fishers (banned for a few seconds): their connections are
        dropped, the neighbours' (.3, ::3) still accepted
@@ -17,7 +21,8 @@ namespaces this test creates and deletes.
        time without popauth: 192.0.2.2 connects again
     4. `popauth ban` / `unban` by hand, the daemon stopped: in the kernel
        at once
-    5. `inet other` untouched throughout
+    5. `inet other` (and, for ipset, someone else's iptables rule)
+       untouched throughout
 
 SAFETY
     Everything happens inside the two namespaces (the host's ruleset and
@@ -114,28 +119,36 @@ def fishing(ip, n):
         % (stamp, 100 + i, ip, i, i) for i in range(n))
 
 
-def main():
-    h.require_root()
-    for tool in ('ip', 'nft', 'postmap'):
-        if shutil.which(tool) is None:
-            print('e2e: SKIP: %s is not installed' % tool)
-            sys.exit(h.SKIP)
-    host_tables = sh('nft', 'list', 'tables')
-    # a machine that cannot make network namespaces, or has no nf_tables,
-    # cannot run this test at all: skipped, saying why
-    probe = subprocess.run(['unshare', '-n', 'nft', 'add', 'table', 'inet',
-                            'probe'], capture_output=True, text=True)
-    if probe.returncode != 0:
-        print('e2e: SKIP: no network namespace with nftables here: %s'
-              % probe.stderr.strip())
-        sys.exit(h.SKIP)
-    work = tempfile.mkdtemp(prefix='popauth-fw-')
+def in_set(backend, fam):
+    """what popauth's set of family fam (4, 6) lists in the server
+    namespace"""
+    if backend == 'ipset':
+        return sh('ipset', 'list', 'popauth%d' % fam, ns=SRV, ok=False)
+    return nft_set('ban%d' % fam)
+
+
+def flush_set(backend, fam):
+    if backend == 'ipset':
+        sh('ipset', 'flush', 'popauth%d' % fam, ns=SRV)
+    else:
+        sh('nft', 'flush', 'set', 'inet', 'popauth', 'ban%d' % fam, ns=SRV)
+
+
+def scenario(backend, work):
+    """the whole story with one firewall backend, in fresh namespaces"""
+    h.note('--- firewall = %s' % backend)
     procs = []
+    err_path = os.path.join(work, 'stderr')
+    open(err_path, 'w').close()
     try:
         make_namespaces()
+        # someone else's rules, which must survive
         sh('nft', '-f', '-', ns=SRV, input='table inet other {\n'
            ' chain c {\n  type filter hook input priority 0; policy '
            'accept;\n  tcp dport 9 drop\n }\n}\n')
+        if backend == 'ipset':
+            sh('iptables', '-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '7',
+               '-j', 'DROP', ns=SRV)
         lst = subprocess.Popen(['ip', 'netns', 'exec', SRV, sys.executable,
                                 '-c', LISTENER], stdout=subprocess.PIPE,
                                text=True)
@@ -157,24 +170,25 @@ def main():
                     'blacklist_map = lmdb:%s/blacklist\n'
                     'log_destination = stderr\nmyhostname = test.example\n'
                     'trusted_networks = 127.0.0.1/32\nfish_threshold = 1\n'
-                    'nullroute_fish_ban = %ds\nfirewall = nftables\n'
+                    'nullroute_fish_ban = %ds\nfirewall = %s\n'
                     'firewall_refresh = 2s\nalert_threshold = 0\n'
-                    % (log, work, work, work, BAN))
-        err = open(os.path.join(work, 'stderr'), 'w')
+                    % (log, work, work, work, BAN, backend))
+        err = open(err_path, 'w')
         pa = subprocess.Popen(['ip', 'netns', 'exec', SRV,
                                os.environ['POPAUTH'], '-c', conf, 'run'],
                               stdout=err, stderr=err)
         procs.append(pa)
-        h.wait_until(lambda: 'type ipv4_addr' in nft_set('ban4'), timeout=10,
-                     what="popauth's table in the server namespace")
+        h.wait_until(lambda: 'popauth4' in in_set(backend, 4) or
+                     'type ipv4_addr' in in_set(backend, 4), timeout=10,
+                     what="popauth's sets in the server namespace")
 
         # 1. fishers are banned, their neighbours not
         with open(log, 'a') as f:
             f.write(fishing('192.0.2.2', 2) + fishing('2001:db8::2', 2))
         t_ban = time.time()
-        h.wait_until(lambda: '192.0.2.2 timeout' in nft_set('ban4') and
-                     '2001:db8::2 timeout' in nft_set('ban6'), timeout=10,
-                     what='both fishers in the sets')
+        h.wait_until(lambda: '192.0.2.2 timeout' in in_set(backend, 4) and
+                     '2001:db8::2 timeout' in in_set(backend, 6),
+                     timeout=10, what='both fishers in the sets')
         check(connect('192.0.2.2', '192.0.2.1') == 'dropped',
               '192.0.2.2 is dropped')
         check(connect('2001:db8::2', '2001:db8::1') == 'dropped',
@@ -184,9 +198,9 @@ def main():
               'the neighbours still connect')
 
         # 2. flushed behind popauth's back: restored at the refresh
-        sh('nft', 'flush', 'set', 'inet', 'popauth', 'ban4', ns=SRV)
-        check('192.0.2.2' not in nft_set('ban4'), 'ban4 flushed')
-        h.wait_until(lambda: '192.0.2.2 timeout' in nft_set('ban4'),
+        flush_set(backend, 4)
+        check('192.0.2.2' not in in_set(backend, 4), 'the v4 set flushed')
+        h.wait_until(lambda: '192.0.2.2 timeout' in in_set(backend, 4),
                      timeout=6, what='the refresh puts the ban back')
         check(connect('192.0.2.2', '192.0.2.1') == 'dropped',
               '192.0.2.2 is dropped again')
@@ -216,11 +230,16 @@ def main():
         check(connect('192.0.2.3', '192.0.2.1') == 'open',
               'and it connects again')
 
-        # 5. someone else's table is as it was
+        # 5. someone else's rules are as they were
         other = sh('nft', 'list', 'table', 'inet', 'other', ns=SRV)
         check('tcp dport 9 drop' in other, 'inet other untouched')
+        if backend == 'ipset':
+            rules = sh('iptables', '-w', '-S', 'INPUT', ns=SRV)
+            check('--dport 7 -j DROP' in rules and
+                  rules.count('--match-set popauth4 src -j DROP') == 1,
+                  "someone else's iptables rule kept, popauth's once")
     except BaseException:
-        with open(os.path.join(work, 'stderr')) as f:
+        with open(err_path) as f:
             sys.stderr.write(f.read()[-3000:])
         raise
     finally:
@@ -230,9 +249,40 @@ def main():
                 p.wait()
         for ns in (SRV, CLI):
             subprocess.run(['ip', 'netns', 'del', ns], capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    h.require_root()
+    for tool in ('ip', 'nft', 'postmap'):
+        if shutil.which(tool) is None:
+            print('e2e: SKIP: %s is not installed' % tool)
+            sys.exit(h.SKIP)
+    host_tables = sh('nft', 'list', 'tables')
+    # a machine that cannot make network namespaces, or has no nf_tables,
+    # cannot run this test at all: skipped, saying why
+    probe = subprocess.run(['unshare', '-n', 'nft', 'add', 'table', 'inet',
+                            'probe'], capture_output=True, text=True)
+    if probe.returncode != 0:
+        print('e2e: SKIP: no network namespace with nftables here: %s'
+              % probe.stderr.strip())
+        sys.exit(h.SKIP)
+    backends = ['nftables']
+    if shutil.which('ipset') and shutil.which('iptables'):
+        backends.append('ipset')
+        host_sets = sh('ipset', 'list', '-n')
+    else:
+        h.note('ipset or iptables missing: the ipset backend is not run')
+    for backend in backends:
+        work = tempfile.mkdtemp(prefix='popauth-fw-')
+        try:
+            scenario(backend, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     check(sh('nft', 'list', 'tables') == host_tables,
           "the host's ruleset is as it was")
+    if 'ipset' in backends:
+        check(sh('ipset', 'list', '-n') == host_sets,
+              "the host's ipsets are as they were")
 
 
 if __name__ == '__main__':
