@@ -179,6 +179,43 @@ test_ipset_scripts(void)
 	free(err);
 }
 
+static void
+test_iptables_scripts(void)
+{
+	struct sbuf b = SBUF_INIT;
+	struct fw_opts o = nft128;
+	int64_t next = -1;
+	struct fw_ban v[] = {
+	    {ip("10.10.0.1"), 1500},
+	    {ip("9.0.0.1"), 1200},
+	    {ip("10.0.0.1"), 1800},
+	    {ip("192.0.2.8"), 900}, /* ended */
+	    {ip("2001:db8::5"), 1100},
+	};
+
+	T_CASE("iptables-restore input, in numeric order");
+	o.backend = FW_IPTABLES;
+	fw_iptables_table(&b, &o, v, 5, 1000, &next);
+	T_EQ_STR(b.s,
+	    "*filter\n"
+	    ":popauth - [0:0]\n"
+	    "-A popauth -s 9.0.0.1/32 -j DROP\n"
+	    "-A popauth -s 10.0.0.1/32 -j DROP\n"
+	    "-A popauth -s 10.10.0.1/32 -j DROP\n"
+	    "COMMIT\n"
+	    "# ip6tables-restore\n"
+	    "*filter\n"
+	    ":popauth - [0:0]\n"
+	    "-A popauth -s 2001:db8::5/128 -j DROP\n"
+	    "COMMIT\n");
+	T_EQ_INT(next, 1100);
+	sbuf_reset(&b);
+	fw_iptables_table(&b, &o, v, 0, 1000, &next);
+	T_EQ_INT(next, 0);
+	T_OK(strstr(b.s, "-A ") == NULL);
+	sbuf_free(&b);
+}
+
 /* ---- against the real nft, in our own network namespace ---- */
 
 static struct fw_ban now_bans[8];
@@ -434,6 +471,64 @@ test_ipset_runner(void)
 	loop_free(l);
 }
 
+static void
+test_iptables_runner(void)
+{
+	struct loop *l = loop_new();
+	struct fw_opts o = nft128;
+	struct fw_stats st;
+	char *err = NULL, *s;
+	int64_t now = (int64_t)time(NULL);
+	char *chain[] = {"iptables", "-w", "-S", "popauth", NULL};
+	char *chain6[] = {"ip6tables", "-w", "-S", "popauth", NULL};
+	char *input[] = {"iptables", "-w", "-S", "INPUT", NULL};
+	struct firewall *fw;
+
+	T_CASE("iptables-script in a namespace of our own");
+	o.backend = FW_IPTABLES;
+	now_bans[0] = (struct fw_ban){ip("192.0.2.7"), now + 600};
+	now_bans[1] = (struct fw_ban){ip("2001:db8::7"), now + 600};
+	/* this one ends in 2 s: the chain is rebuilt without it then */
+	now_bans[2] = (struct fw_ban){ip("192.0.2.9"), now + 2};
+	now_n = 3;
+	fw = fw_new(&o, list, NULL, &err);
+	fw_attach(fw, l);
+	fw_resync(fw);
+	run_until(l, fw, 1, 10000);
+	fw_get_stats(fw, &st);
+	T_OK(st.healthy && st.runs == 1);
+	s = out_of(chain);
+	T_OK(strstr(s, "-A popauth -s 192.0.2.7/32 -j DROP") != NULL &&
+	    strstr(s, "-A popauth -s 192.0.2.9/32 -j DROP") != NULL);
+	free(s);
+	s = out_of(chain6);
+	T_OK(strstr(s, "-A popauth -s 2001:db8::7/128 -j DROP") != NULL);
+	free(s);
+	/* the ban's end: a rebuild on its own (the list no longer has it) */
+	now_n = 2;
+	run_until(l, fw, 2, 5000);
+	s = out_of(chain);
+	T_OK(strstr(s, "192.0.2.9") == NULL &&
+	    strstr(s, "192.0.2.7/32 -j DROP") != NULL);
+	free(s);
+	/* a ban as it comes */
+	struct ipaddr b = ip("192.0.2.8");
+	now_bans[2] = (struct fw_ban){b, now + 600};
+	now_n = 3;
+	fw_ban(fw, &b, now + 600);
+	run_until(l, fw, 3, 5000);
+	s = out_of(chain);
+	T_OK(strstr(s, "192.0.2.8/32 -j DROP") != NULL);
+	free(s);
+	s = out_of(input);
+	T_EQ_INT(count(s, "-A INPUT -j popauth"), 1);
+	free(s);
+	fw_get_stats(fw, &st);
+	T_OK(st.healthy && st.failures == 0);
+	fw_free(fw);
+	loop_free(l);
+}
+
 int
 main(void)
 {
@@ -442,13 +537,15 @@ main(void)
 	test_ban_script();
 	test_table_script();
 	test_ipset_scripts();
+	test_iptables_scripts();
 	if (geteuid() == 0 && unshare(CLONE_NEWNET) == 0 &&
 	    access("/usr/sbin/nft", X_OK) == 0) {
 		test_runner();
 		if (access("/usr/sbin/ipset", X_OK) == 0 &&
-		    access("/usr/sbin/iptables", X_OK) == 0)
+		    access("/usr/sbin/iptables", X_OK) == 0) {
 			test_ipset_runner();
-		else
+			test_iptables_runner();
+		} else
 			fprintf(stderr,
 			    "test_firewall: no ipset/iptables: "
 			    "that backend is not run\n");

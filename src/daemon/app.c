@@ -171,13 +171,24 @@ list_bans(void *arg, int64_t now, struct fw_ban **v)
 	return n;
 }
 
+/* backend_of - the firewall key's value as a backend */
+static enum fw_backend
+backend_of(const char *name)
+{
+	if (strcmp(name, "none") == 0)
+		return FW_NONE;
+	if (strcmp(name, "ipset") == 0)
+		return FW_IPSET;
+	if (strcmp(name, "iptables-script") == 0)
+		return FW_IPTABLES;
+	return FW_NFTABLES;
+}
+
 struct firewall *
 app_firewall(struct app *app, const struct config *cfg, char **err)
 {
 	struct fw_opts o = {
-	    .backend = strcmp(cfg->firewall, "none") == 0 ? FW_NONE
-		: strcmp(cfg->firewall, "ipset") == 0     ? FW_IPSET
-							  : FW_NFTABLES,
+	    .backend = backend_of(cfg->firewall),
 	    .table = cfg->firewall_table,
 	    .v6_prefix = (unsigned)cfg->firewall_ipv6_prefix,
 	    .rule_position = (unsigned)cfg->firewall_rule_position,

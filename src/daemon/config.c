@@ -64,7 +64,8 @@ struct cfg_key {
 static const char *const levels[] = {"debug", "info", "warning", "error", NULL};
 static const char *const positions[] = {"end", "start", NULL};
 static const char *const protos[] = {"pop3", "imap", NULL};
-static const char *const firewalls[] = {"nftables", "ipset", "none", NULL};
+static const char *const firewalls[] = {
+    "nftables", "ipset", "iptables-script", "none", NULL};
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -137,7 +138,8 @@ static const struct cfg_key keys[] = {
     {"trusted_networks", T_NETS, NULL, OFF(trusted_networks), 0, 0, NULL,
 	"never blacklisted (default: Postfix's mynetworks)"},
     {"firewall", T_WORD, "nftables", OFF(firewall), 0, 0, firewalls,
-	"where bans are put in place: nftables, ipset or none"},
+	"where bans are put in place: nftables, ipset, iptables-script or "
+	"none"},
     {"firewall_refresh", T_DURATION, "10m", OFF(firewall_refresh), 1, 86400,
 	NULL, "rebuild popauth's firewall table from the state this often"},
     {"firewall_table", T_STR, "popauth", OFF(firewall_table), 0, 0, NULL,
@@ -145,7 +147,8 @@ static const struct cfg_key keys[] = {
     {"firewall_ipv6_prefix", T_UINT, "128", OFF(firewall_ipv6_prefix), 1, 128,
 	NULL, "ban IPv6 clients by this prefix length"},
     {"firewall_rule_position", T_UINT, "1", OFF(firewall_rule_position), 1,
-	10000, NULL, "ipset: where popauth's DROP rules go in INPUT"},
+	10000, NULL,
+	"ipset, iptables-script: where popauth's rules go in INPUT"},
     {"alert_threshold", T_UINT, "25", OFF(alert_threshold), 0, 1000000000, NULL,
 	"mail alert_to once per ban of an IP with this many hits (0: "
 	"never)"},

@@ -256,6 +256,45 @@ fw_ipset_table(struct sbuf *out, const struct fw_opts *o,
 	free(kv);
 }
 
+#define IP6_MARK "# ip6tables-restore\n"
+
+void
+fw_iptables_table(struct sbuf *out, const struct fw_opts *o,
+    const struct fw_ban *v, size_t n, int64_t now, int64_t *next_end)
+{
+	struct keyed *kv = xreallocarray(NULL, n ? n : 1, sizeof(*kv));
+	size_t m = 0;
+	char e[IPADDR_STRLEN + 8];
+
+	*next_end = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].until > now &&
+		    element(o, &v[i].ip, &kv[m].key, e, sizeof(e)))
+			kv[m++].until = v[i].until;
+	qsort(kv, m, sizeof(*kv), by_key_then_later);
+	for (int af = 4; af <= 6; af += 2) {
+		struct ipaddr k;
+		if (af == 6)
+			sbuf_adds(out, IP6_MARK);
+		/* declaring the chain empties it, in the same commit */
+		sbuf_printf(out, "*filter\n:%s - [0:0]\n", o->table);
+		for (size_t i = 0; i < m; i++) {
+			if (kv[i].key.af != af ||
+			    (i > 0 && ipaddr_equal(&kv[i].key, &kv[i - 1].key)))
+				continue;
+			element(o, &kv[i].key, &k, e, sizeof(e));
+			sbuf_printf(out, "-A %s -s %s%s -j DROP\n", o->table, e,
+			    strchr(e, '/') ? ""
+				: af == 4  ? "/32"
+					   : "/128");
+			if (*next_end == 0 || kv[i].until < *next_end)
+				*next_end = kv[i].until;
+		}
+		sbuf_adds(out, "COMMIT\n");
+	}
+	free(kv);
+}
+
 /* ---- running the scripts ---- */
 
 /*
@@ -288,6 +327,7 @@ struct firewall {
 	struct loop_timer *timer;
 	struct sbuf ops; /* ban statements waiting for the next run */
 	bool want_resync;
+	int64_t next_end; /* iptables: rebuild then, without that ban */
 	struct worker *w; /* started with the first run */
 	uint64_t retry_at_ms;
 	unsigned fails; /* consecutive */
@@ -353,6 +393,46 @@ ensure_rule(
 	return run_cmd(insert, NULL, 0, err, size, NULL);
 }
 
+/* ensure_jump - INPUT's jump to popauth's chain, unless it is there */
+static bool
+ensure_jump(const struct fw_opts *o, const char *prog, char *err, size_t size)
+{
+	char pos[16];
+	bool missing = false;
+
+	snprintf(pos, sizeof(pos), "%u", o->rule_position);
+	char *check[] = {
+	    (char *)prog, "-w", "-C", "INPUT", "-j", (char *)o->table, NULL};
+	char *insert[] = {(char *)prog, "-w", "-I", "INPUT", pos, "-j",
+	    (char *)o->table, NULL};
+	if (run_cmd(check, NULL, 0, err, size, &missing))
+		return true;
+	if (!missing)
+		return false;
+	return run_cmd(insert, NULL, 0, err, size, NULL);
+}
+
+/* run_iptables - one job of the iptables backend: both chains rebuilt,
+ * then the jumps to them */
+static bool
+run_iptables(
+    const struct fw_opts *o, const struct sbuf *job, char *err, size_t size)
+{
+	char *v4[] = {"iptables-restore", "-w", "--noflush", NULL};
+	char *v6[] = {"ip6tables-restore", "-w", "--noflush", NULL};
+	const char *mark = strstr(job->s, IP6_MARK);
+	size_t n4 = mark ? (size_t)(mark - job->s) : job->len - 1;
+
+	if (mark == NULL) {
+		snprintf(err, size, "internal: no IPv6 part in the script");
+		return false;
+	}
+	return run_cmd(v4, job->s, n4, err, size, NULL) &&
+	    run_cmd(v6, mark, strlen(mark), err, size, NULL) &&
+	    ensure_jump(o, "iptables", err, size) &&
+	    ensure_jump(o, "ip6tables", err, size);
+}
+
 /* run_ipset - one job of the ipset backend */
 static bool
 run_ipset(const struct fw_opts *o, const struct sbuf *job, bool resync,
@@ -390,6 +470,8 @@ worker_main(void *arg)
 		if (w->o->backend == FW_IPSET) {
 			ok = run_ipset(
 			    w->o, &w->job, w->job_resync, err, sizeof(err));
+		} else if (w->o->backend == FW_IPTABLES) {
+			ok = run_iptables(w->o, &w->job, err, sizeof(err));
 		} else if (ctx == NULL) {
 			snprintf(err, sizeof(err),
 			    "cannot make a libnftables "
@@ -501,7 +583,7 @@ fw_new(const struct fw_opts *o, fw_list_fn *list, void *arg, char **err)
 
 	if (o->backend != FW_NONE &&
 	    (!fw_name_ok(o->table) ||
-		(o->backend == FW_IPSET && strlen(o->table) > 24))) {
+		(o->backend != FW_NFTABLES && strlen(o->table) > 24))) {
 		*err = xstrfmt("table name \"%s\": letters, digits and '_' "
 			       "only, a letter first (for ipset at most 24)",
 		    escs(o->table));
@@ -563,6 +645,9 @@ script(struct firewall *fw, struct sbuf *out, bool *resync)
 		 * waiting in ops */
 		if (fw->o.backend == FW_IPSET)
 			fw_ipset_table(out, &fw->o, v, n, now);
+		else if (fw->o.backend == FW_IPTABLES)
+			fw_iptables_table(
+			    out, &fw->o, v, n, now, &fw->next_end);
 		else
 			fw_nft_table(out, &fw->o, v, n, now);
 		free(v);
@@ -637,9 +722,17 @@ run(struct loop *l, void *arg)
 		fw->w = worker_new(&fw->o);
 		loop_io_add(fw->loop, fw->w->pipe[0], EPOLLIN, worker_done, fw);
 	}
-	if (worker_busy(fw->w) || !script(fw, &s, &resync))
+	if (fw->next_end && fw->next_end <= (int64_t)time(NULL)) {
+		fw->next_end = 0; /* a ban ended: iptables must drop it */
+		fw->want_resync = true;
+	}
+	if (worker_busy(fw->w))
 		return;
-	msg_debug("firewall: %zu bytes of nft script", s.len);
+	if (!script(fw, &s, &resync)) {
+		schedule(fw); /* an iptables ban end still to come */
+		return;
+	}
+	msg_debug("firewall: %zu bytes of script", s.len);
 	worker_post(fw->w, &s, resync);
 	sbuf_free(&s);
 }
@@ -651,9 +744,19 @@ schedule(struct firewall *fw)
 	uint64_t at = loop_clock_ms();
 
 	if (fw->loop == NULL || fw->o.backend == FW_NONE ||
-	    (fw->w != NULL && worker_busy(fw->w)) ||
-	    (!fw->want_resync && fw->ops.len == 0))
+	    (fw->w != NULL && worker_busy(fw->w)))
 		return;
+	if (!fw->want_resync && fw->ops.len == 0) {
+		/* iptables: nothing to do until the next ban ends (a little
+		 * after its second has begun) */
+		struct timespec ts;
+		if (fw->next_end == 0 || fw->fails)
+			return;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int64_t left_ms = fw->next_end * 1000 + 10 -
+		    ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		at += left_ms > 0 ? (uint64_t)left_ms : 0;
+	}
 	if (fw->fails && fw->retry_at_ms > at)
 		at = fw->retry_at_ms;
 	if (!loop_timer_pending(fw->timer) || loop_timer_due(fw->timer) > at)
@@ -673,6 +776,9 @@ fw_ban(struct firewall *fw, const struct ipaddr *ip, int64_t until)
 {
 	if (fw->o.backend == FW_NONE)
 		return;
+	/* iptables has no timeouts: the chain is rebuilt */
+	if (fw->o.backend == FW_IPTABLES)
+		fw->want_resync = true;
 	/* a resync on its way includes this ban */
 	if (!fw->want_resync)
 		(fw->o.backend == FW_IPSET ? fw_ipset_ban : fw_nft_ban)(

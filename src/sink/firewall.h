@@ -35,6 +35,8 @@ enum fw_backend {
 	FW_NONE,
 	FW_NFTABLES,
 	FW_IPSET, /* sets <table>4, <table>6 and iptables/ip6tables rules */
+	FW_IPTABLES, /* popauth 3's way: a chain <table> of DROP rules, one
+	              * per banned IP, rebuilt whole (iptables-restore) */
 };
 
 struct fw_opts {
@@ -101,5 +103,11 @@ void fw_ipset_table(struct sbuf *out, const struct fw_opts *o,
     const struct fw_ban *v, size_t n, int64_t now);
 void fw_ipset_ban(struct sbuf *out, const struct fw_opts *o,
     const struct ipaddr *ip, int64_t until, int64_t now);
+/* the same for iptables: "iptables-restore --noflush" input for the IPv4
+ * chain, then a "# ip6tables-restore" line and the IPv6 one; addresses in
+ * numeric order.  *next_end: the earliest ban end (0: none), when the
+ * chain must be rebuilt without it (iptables has no timeouts). */
+void fw_iptables_table(struct sbuf *out, const struct fw_opts *o,
+    const struct fw_ban *v, size_t n, int64_t now, int64_t *next_end);
 
 #endif

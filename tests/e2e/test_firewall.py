@@ -8,9 +8,10 @@ namespaces this test creates and deletes.
     client namespace: 192.0.2.2, 192.0.2.3, 2001:db8::2, 2001:db8::3 on the
         other end of a veth pair
 
-    The story runs once with firewall = nftables and once with ipset (sets
-    popauth4/popauth6 and iptables/ip6tables rules), when ipset and
-    iptables are installed:
+    The story runs with firewall = nftables, ipset (sets popauth4/popauth6
+    and iptables/ip6tables rules) and iptables-script (a chain of DROP
+    rules, rebuilt whole), the last two when ipset and iptables are
+    installed:
 
     1. both clients connect; then log lines make 192.0.2.2 and 2001:db8::2
        address fishers (banned for a few seconds): their connections are
@@ -18,7 +19,8 @@ namespaces this test creates and deletes.
     2. popauth's ban4 set flushed behind its back: back at the next
        firewall_refresh (2 s), with the right timeout
     3. popauth stopped: the ban stays (the kernel holds it) and ends on
-       time without popauth: 192.0.2.2 connects again
+       time without popauth: 192.0.2.2 connects again (iptables-script:
+       popauth running, it takes the rule out on time)
     4. `popauth ban` / `unban` by hand, the daemon stopped: in the kernel
        at once
     5. `inet other` (and, for ipset, someone else's iptables rule)
@@ -120,16 +122,29 @@ def fishing(ip, n):
 
 
 def in_set(backend, fam):
-    """what popauth's set of family fam (4, 6) lists in the server
-    namespace"""
+    """what popauth's set (or chain) of family fam (4, 6) lists in the
+    server namespace"""
     if backend == 'ipset':
         return sh('ipset', 'list', 'popauth%d' % fam, ns=SRV, ok=False)
+    if backend == 'iptables-script':
+        return sh('iptables' if fam == 4 else 'ip6tables', '-w', '-S',
+                  'popauth', ns=SRV, ok=False)
     return nft_set('ban%d' % fam)
+
+
+def banned(backend, ip):
+    s = in_set(backend, 6 if ':' in ip else 4)
+    if backend == 'iptables-script':
+        return '-s %s/%d -j DROP' % (ip, 128 if ':' in ip else 32) in s
+    return '%s timeout' % ip in s
 
 
 def flush_set(backend, fam):
     if backend == 'ipset':
         sh('ipset', 'flush', 'popauth%d' % fam, ns=SRV)
+    elif backend == 'iptables-script':
+        sh('iptables' if fam == 4 else 'ip6tables', '-w', '-F', 'popauth',
+           ns=SRV)
     else:
         sh('nft', 'flush', 'set', 'inet', 'popauth', 'ban%d' % fam, ns=SRV)
 
@@ -146,7 +161,7 @@ def scenario(backend, work):
         sh('nft', '-f', '-', ns=SRV, input='table inet other {\n'
            ' chain c {\n  type filter hook input priority 0; policy '
            'accept;\n  tcp dport 9 drop\n }\n}\n')
-        if backend == 'ipset':
+        if backend != 'nftables':
             sh('iptables', '-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '7',
                '-j', 'DROP', ns=SRV)
         lst = subprocess.Popen(['ip', 'netns', 'exec', SRV, sys.executable,
@@ -178,7 +193,7 @@ def scenario(backend, work):
                                os.environ['POPAUTH'], '-c', conf, 'run'],
                               stdout=err, stderr=err)
         procs.append(pa)
-        h.wait_until(lambda: 'popauth4' in in_set(backend, 4) or
+        h.wait_until(lambda: 'popauth' in in_set(backend, 4) or
                      'type ipv4_addr' in in_set(backend, 4), timeout=10,
                      what="popauth's sets in the server namespace")
 
@@ -186,8 +201,8 @@ def scenario(backend, work):
         with open(log, 'a') as f:
             f.write(fishing('192.0.2.2', 2) + fishing('2001:db8::2', 2))
         t_ban = time.time()
-        h.wait_until(lambda: '192.0.2.2 timeout' in in_set(backend, 4) and
-                     '2001:db8::2 timeout' in in_set(backend, 6),
+        h.wait_until(lambda: banned(backend, '192.0.2.2') and
+                     banned(backend, '2001:db8::2'),
                      timeout=10, what='both fishers in the sets')
         check(connect('192.0.2.2', '192.0.2.1') == 'dropped',
               '192.0.2.2 is dropped')
@@ -199,23 +214,30 @@ def scenario(backend, work):
 
         # 2. flushed behind popauth's back: restored at the refresh
         flush_set(backend, 4)
-        check('192.0.2.2' not in in_set(backend, 4), 'the v4 set flushed')
-        h.wait_until(lambda: '192.0.2.2 timeout' in in_set(backend, 4),
+        check(not banned(backend, '192.0.2.2'), 'the v4 set flushed')
+        h.wait_until(lambda: banned(backend, '192.0.2.2'),
                      timeout=6, what='the refresh puts the ban back')
         check(connect('192.0.2.2', '192.0.2.1') == 'dropped',
               '192.0.2.2 is dropped again')
 
-        # 3. popauth stopped: the kernel keeps the ban and ends it on time
-        pa.send_signal(signal.SIGTERM)
-        pa.wait(timeout=30)
-        check(pa.returncode == 0, 'popauth stopped cleanly')
-        check(time.time() < t_ban + BAN - 1 and
-              connect('192.0.2.2', '192.0.2.1') == 'dropped',
-              'the ban outlives popauth')
+        # 3. the ban ends on time: by the kernel's timeout, with popauth
+        # stopped; iptables has none, popauth removes the rule itself
+        if backend != 'iptables-script':
+            pa.send_signal(signal.SIGTERM)
+            pa.wait(timeout=30)
+            check(pa.returncode == 0, 'popauth stopped cleanly')
+            check(time.time() < t_ban + BAN - 1 and
+                  connect('192.0.2.2', '192.0.2.1') == 'dropped',
+                  'the ban outlives popauth')
         h.wait_until(lambda: connect('192.0.2.2', '192.0.2.1') == 'open',
-                     timeout=BAN + 6, what='the ban ends without popauth')
+                     timeout=BAN + 6, what='the ban ends on time')
         check(time.time() >= t_ban + BAN - 2,
               'and not before its time (%.1f s)' % (time.time() - t_ban))
+        if backend == 'iptables-script':
+            check(not banned(backend, '192.0.2.2'), 'its rule is gone')
+            pa.send_signal(signal.SIGTERM)
+            pa.wait(timeout=30)
+            check(pa.returncode == 0, 'popauth stopped cleanly')
 
         # 4. by hand, with the daemon stopped: in the kernel at once
         def cmd(*args):
@@ -233,10 +255,11 @@ def scenario(backend, work):
         # 5. someone else's rules are as they were
         other = sh('nft', 'list', 'table', 'inet', 'other', ns=SRV)
         check('tcp dport 9 drop' in other, 'inet other untouched')
-        if backend == 'ipset':
+        if backend != 'nftables':
             rules = sh('iptables', '-w', '-S', 'INPUT', ns=SRV)
-            check('--dport 7 -j DROP' in rules and
-                  rules.count('--match-set popauth4 src -j DROP') == 1,
+            mine = ('--match-set popauth4 src -j DROP' if backend == 'ipset'
+                    else '-A INPUT -j popauth')
+            check('--dport 7 -j DROP' in rules and rules.count(mine) == 1,
                   "someone else's iptables rule kept, popauth's once")
     except BaseException:
         with open(err_path) as f:
@@ -268,7 +291,7 @@ def main():
         sys.exit(h.SKIP)
     backends = ['nftables']
     if shutil.which('ipset') and shutil.which('iptables'):
-        backends.append('ipset')
+        backends += ['ipset', 'iptables-script']
         host_sets = sh('ipset', 'list', '-n')
     else:
         h.note('ipset or iptables missing: the ipset backend is not run')
