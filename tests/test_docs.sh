@@ -26,7 +26,7 @@ for r in $("$POPAUTH" list recognisers | sed 's/:.*//'); do
 	grep -q "^\.B $(echo "$r" | sed 's/-/\\\\-/g')\$" "$SRCDIR/doc/popauth.8" ||
 	    err "recogniser $r is not in doc/popauth.8"
 done
-for c in run replay test "list relays" "list recognisers" "list blacklist" "list bans" show forget ban unban import-v3 export-v3 check-config; do
+for c in run replay test "list relays" "list recognisers" "list blacklist" "list bans" show status forget ban unban import-v3 export-v3 check-config; do
 	"$POPAUTH" --help | grep -q "^  $c" || err "usage text lacks $c"
 	grep -q "$(echo "$c" | sed 's/-/\\\\-/g')" "$SRCDIR/doc/popauth.8" ||
 	    err "popauth(8) lacks $c"

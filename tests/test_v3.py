@@ -151,6 +151,10 @@ def test_import(work):
     r = run(conf, 'unban', '203.0.113.5', ok=False)
     check(r.returncode == 1 and 'not banned' in r.stdout,
           'unban of an IP that is not banned: exit 1')
+    st = run(conf, 'status').stdout
+    check('daemon:   not running' in st and ' listed, ' in st and
+          'no note from the daemon yet' in st and 'firewall = none' in st,
+          'status without the daemon\n' + st)
     r = run(conf, 'ban', '203.0.113.6', 'soon', ok=False)
     check(r.returncode == 2 and 'not a duration' in r.stderr,
           'ban with a bad duration: exit 2')

@@ -232,6 +232,48 @@ admin_list_bans(const struct config *cfg, bool all)
 	return 0;
 }
 
+int
+admin_status(const struct cli *cli)
+{
+	struct config *cfg = app_load_config(cli);
+	struct policy pol;
+	struct store *st = admin_load(cfg, &pol);
+	int64_t now = (int64_t)time(NULL);
+	long pid = lock_holder(cfg->state_directory, cfg->pid_file);
+	size_t banned = 0;
+	struct bl_rec *r;
+	char fw[700] = "", noted[32] = "";
+
+	if (pid > 0)
+		printf("daemon:   running, pid %ld\n", pid);
+	else
+		printf("daemon:   not running\n");
+	for (size_t c = 0; (r = iptab_next(&pol.bl.tab, &c)) != NULL;)
+		banned += bl_banned(r, now);
+	if (st == NULL) {
+		printf("state:    %s/popauth.db does not exist yet\n",
+		    cfg->state_directory);
+	} else {
+		printf("state:    %s: %zu relay lease(s), %zu listed, %zu "
+		       "banned now\n",
+		    store_path(st), relay_count(&pol.relay), bl_count(&pol.bl),
+		    banned);
+		store_meta_get(st, "firewall", fw, sizeof(fw));
+		store_meta_get(st, "firewall_noted", noted, sizeof(noted));
+	}
+	printf("config:   firewall = %s, alert_threshold = %lld\n",
+	    cfg->firewall, (long long)cfg->alert_threshold);
+	if (*fw)
+		printf("firewall: %s\n          (the daemon's note of %s)\n",
+		    escs(fw), time_str(strtoll(noted, NULL, 10)));
+	else
+		printf("firewall: no note from the daemon yet\n");
+	policy_free(&pol);
+	store_close(st);
+	config_free(cfg);
+	return 0;
+}
+
 /* open_for_change - the state and maps, locked, with the firewall (run
  * when app_close finishes it) */
 static void

@@ -24,6 +24,9 @@ int admin_show(const struct cli *cli, int argc, char **argv);
 
 /* `popauth forget IP...' */
 int admin_forget(const struct cli *cli, int argc, char **argv);
+/* admin_status - `popauth status': the daemon, the state, the
+ * firewall's health as the daemon last noted it */
+int admin_status(const struct cli *cli);
 /* admin_ban - `popauth ban IP [DURATION]' */
 int admin_ban(const struct cli *cli, int argc, char **argv);
 /* admin_unban - `popauth unban IP...' */

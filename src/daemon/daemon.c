@@ -187,6 +187,22 @@ fw_refresh_timer(struct loop *l, void *arg)
 	    d->fw_refresh, (uint64_t)d->app.cfg->firewall_refresh * 1000);
 }
 
+/* note_firewall - how the firewall is doing, in the state for `popauth
+ * status' (fw_run_fn; also at start) */
+static void
+note_firewall(void *arg, const struct fw_stats *st)
+{
+	struct daemon *d = arg;
+	char text[600], when[32];
+
+	(void)st;
+	fw_describe(d->app.fw, text, sizeof(text));
+	snprintf(when, sizeof(when), "%lld", (long long)wall_now());
+	store_meta_put(d->app.store, "firewall", text);
+	store_meta_put(d->app.store, "firewall_noted", when);
+	need_commit(d);
+}
+
 /* start_firewall - the configured firewall, attached, with every ban in
  * force put in place; false and *err if it cannot be made */
 static bool
@@ -197,8 +213,10 @@ start_firewall(struct daemon *d, const struct config *cfg, char **err)
 	if (fw == NULL)
 		return false;
 	d->app.fw = fw;
+	fw_on_run(fw, note_firewall, d);
 	fw_attach(fw, d->loop);
 	fw_resync(fw);
+	note_firewall(d, NULL);
 	loop_timer_start(d->fw_refresh, (uint64_t)cfg->firewall_refresh * 1000);
 	return true;
 }

@@ -39,6 +39,8 @@ usage(FILE *out)
 	    "  list recognisers     show the log formats popauth reads\n"
 	    "  list blacklist [--all]  show the blacklist cache\n"
 	    "  show IP              everything known about an IP\n"
+	    "  status               the daemon, the state, the firewall's "
+	    "health\n"
 	    "  list bans [--all]    show the bans in force (--all: ended ones "
 	    "too)\n"
 	    "  forget IP...         drop what is known about IPs\n"
@@ -128,6 +130,8 @@ main(int argc, char **argv)
 		rc = admin_show(&cli, nops - 1, ops + 1);
 	else if (strcmp(cmd, "forget") == 0)
 		rc = admin_forget(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "status") == 0 && nops == 1)
+		rc = admin_status(&cli);
 	else if (strcmp(cmd, "ban") == 0)
 		rc = admin_ban(&cli, nops - 1, ops + 1);
 	else if (strcmp(cmd, "unban") == 0)

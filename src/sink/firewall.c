@@ -43,6 +43,7 @@
 #include "../lib/mem.h"
 #include "../lib/msg.h"
 #include "../lib/spawn.h"
+#include "../lib/timefmt.h"
 #include "firewall.h"
 
 #define RETRY_MIN_MS 1000
@@ -332,6 +333,8 @@ struct firewall {
 	uint64_t retry_at_ms;
 	unsigned fails; /* consecutive */
 	struct fw_stats st;
+	fw_run_fn *on_run;
+	void *on_run_arg;
 };
 
 /* first_line - the first line of nft's error text, cleaned for the log */
@@ -663,9 +666,51 @@ script(struct firewall *fw, struct sbuf *out, bool *resync)
 	return true;
 }
 
-/* finished - bookkeeping after a run */
+void
+fw_on_run(struct firewall *fw, fw_run_fn *fn, void *arg)
+{
+	fw->on_run = fn;
+	fw->on_run_arg = arg;
+}
+
+static const char *
+backend_name(enum fw_backend b)
+{
+	switch (b) {
+	case FW_NFTABLES:
+		return "nftables";
+	case FW_IPSET:
+		return "ipset";
+	case FW_IPTABLES:
+		return "iptables-script";
+	case FW_NONE:
+		break;
+	}
+	return "none";
+}
+
+void
+fw_describe(const struct firewall *fw, char *buf, size_t size)
+{
+	const struct fw_stats *st = &fw->st;
+
+	if (fw->o.backend == FW_NONE) {
+		snprintf(buf, size, "none (bans stay in the state)");
+		return;
+	}
+	snprintf(buf, size,
+	    "%s (%s): %s; %llu run(s), %llu failed, last good %s%s%s",
+	    backend_name(fw->o.backend), fw->o.table,
+	    st->healthy ? "working" : "FAILING", (unsigned long long)st->runs,
+	    (unsigned long long)st->failures,
+	    st->last_ok ? time_str(st->last_ok) : "never",
+	    st->healthy ? "" : "; last error: ",
+	    st->healthy ? "" : st->last_error);
+}
+
+/* record - bookkeeping after a run */
 static void
-finished(struct firewall *fw, bool ok, const char *err)
+record(struct firewall *fw, bool ok, const char *err)
 {
 	fw->st.runs++;
 	if (ok) {
@@ -690,6 +735,15 @@ finished(struct firewall *fw, bool ok, const char *err)
 	uint64_t backoff = RETRY_MIN_MS << (fw->fails < 7 ? fw->fails - 1 : 6);
 	fw->retry_at_ms =
 	    loop_clock_ms() + (backoff > RETRY_MAX_MS ? RETRY_MAX_MS : backoff);
+}
+
+/* finished - bookkeeping after a run, and whoever asked told */
+static void
+finished(struct firewall *fw, bool ok, const char *err)
+{
+	record(fw, ok, err);
+	if (fw->on_run != NULL)
+		fw->on_run(fw->on_run_arg, &fw->st);
 }
 
 /* worker_done - the worker's pipe is readable: its script has ended */

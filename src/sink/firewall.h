@@ -72,6 +72,13 @@ struct firewall *
 fw_new(const struct fw_opts *o, fw_list_fn *list, void *arg, char **err);
 void fw_free(struct firewall *fw);
 
+/* fw_on_run - call fn after every run (its stats tell how it went) */
+typedef void fw_run_fn(void *arg, const struct fw_stats *st);
+void fw_on_run(struct firewall *fw, fw_run_fn *fn, void *arg);
+
+/* fw_describe - "nftables (...): working, ..." for `popauth status' */
+void fw_describe(const struct firewall *fw, char *buf, size_t size);
+
 /* fw_attach - run on this loop from now on */
 void fw_attach(struct firewall *fw, struct loop *loop);
 

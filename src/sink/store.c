@@ -806,6 +806,45 @@ store_pos_put(struct store *st, const char *spec, const struct source_pos *pos)
 	step(st, st->pos_put);
 }
 
+void
+store_meta_put(struct store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s;
+
+	if (!begin(st))
+		return;
+	if (sqlite3_prepare_v2(st->db,
+		"INSERT OR REPLACE INTO meta VALUES (?, ?)", -1, &s,
+		NULL) != SQLITE_OK) {
+		msg_error(
+		    "state file %s: %s", st->path, sqlite3_errmsg(st->db));
+		return;
+	}
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	step(st, s);
+	sqlite3_finalize(s);
+}
+
+bool
+store_meta_get(struct store *st, const char *key, char *buf, size_t size)
+{
+	sqlite3_stmt *s;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?",
+		-1, &s, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(s, 0);
+		snprintf(buf, size, "%s", v ? v : "");
+		found = true;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
 bool
 store_pos_get(struct store *st, const char *spec, struct source_pos *pos)
 {

@@ -108,6 +108,11 @@ typedef void store_auth_fn(void *arg, const struct ipaddr *ip, int kind,
     int64_t first, int64_t last, uint32_t count);
 int store_auth_load(struct store *st, store_auth_fn *fn, void *arg);
 
+/* store_meta_put - a note for the admin commands (in the open
+ * transaction); store_meta_get - it back into buf, false if none */
+void store_meta_put(struct store *st, const char *key, const char *value);
+bool store_meta_get(struct store *st, const char *key, char *buf, size_t size);
+
 /* store_clear_all - empty every state table (before a full rewrite) */
 void store_clear_all(struct store *st);
 

@@ -211,6 +211,15 @@ def scenario(backend, work):
         check(connect('192.0.2.3', '192.0.2.1') == 'open' and
               connect('2001:db8::3', '2001:db8::1') == 'open',
               'the neighbours still connect')
+        status = h.wait_until(
+            lambda: (lambda s: s if '2 banned now' in s and 'working' in s
+                     else None)(sh(os.environ['POPAUTH'], '-c', conf,
+                                   'status', ns=SRV)),
+            timeout=5, what='popauth status')
+        check('daemon:   running, pid' in status and
+              'firewall: %s (popauth): working' % backend in status,
+              'popauth status: the daemon, the bans, the firewall\n'
+              + status)
 
         # 2. flushed behind popauth's back: restored at the refresh
         flush_set(backend, 4)
