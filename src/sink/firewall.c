@@ -81,6 +81,9 @@ element(const struct fw_opts *o, const struct ipaddr *ip, struct ipaddr *key,
 
 	*key = *ip;
 	if (ip->af == 4) {
+		/* 0.0.0.0 is no client's; the worker uses it (nft_warm) */
+		if (memcmp(ip->a, "\0\0\0\0", 4) == 0)
+			return false;
 		snprintf(buf, size, "%s", ipaddr_fmt(ip, a));
 		return true;
 	}
@@ -450,6 +453,25 @@ run_ipset(const struct fw_opts *o, const struct sbuf *job, bool resync,
 		ensure_rule(o, "ip6tables", 6, err, size));
 }
 
+/*
+ * nft_warm - after a rebuild, libnftables refetches the table, elements
+ * and all, at the next command: 15-30 ms with 100,000 bans, which would
+ * fall on the next ban.  A command of the same kind, here in the worker
+ * right after the rebuild, pays for it instead: adding and deleting
+ * 0.0.0.0, which no client has (fw_nft_table never puts it in).
+ */
+static void
+nft_warm(struct nft_ctx *ctx, const struct fw_opts *o)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+	    "add element inet %s ban4 { 0.0.0.0 }\n"
+	    "delete element inet %s ban4 { 0.0.0.0 }\n",
+	    o->table, o->table);
+	nft_run_cmd_from_buffer(ctx, cmd);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -483,6 +505,8 @@ worker_main(void *arg)
 			ok = nft_run_cmd_from_buffer(ctx, w->job.s) == 0;
 			first_line(err, sizeof(err),
 			    ok ? "" : nft_ctx_get_error_buffer(ctx));
+			if (ok && w->job_resync)
+				nft_warm(ctx, w->o);
 		}
 		pthread_mutex_lock(&w->mu);
 		w->ok = ok;
