@@ -344,11 +344,14 @@ test_runner(void)
 	T_OK(strstr(other, "tcp dport 9 drop") != NULL);
 	free(other);
 
-	/* lifted early: gone at once */
+	/* lifted early: its element deleted at once, no rebuild */
 	now_n = 1;
 	fw_unban(fw, &now_bans[1].ip);
 	run_until(l, fw, 4, 10000);
 	T_OK(!set_has("ban6", "2001:db8::7"));
+	T_OK(set_has("ban4", "192.0.2.7 timeout"));
+	fw_get_stats(fw, &st);
+	T_EQ_INT(st.resyncs, 2);
 	fw_free(fw);
 
 	/* without CAP_NET_ADMIN (the worker thread starts with the first
@@ -464,6 +467,12 @@ test_ipset_runner(void)
 	run_until(l, fw, 4, 10000);
 	s = out_of(list4);
 	T_OK(strstr(s, "192.0.2.7 timeout") != NULL);
+	free(s);
+	/* an unban: the element goes */
+	fw_unban(fw, &b);
+	run_until(l, fw, 5, 10000);
+	s = out_of(list4);
+	T_OK(strstr(s, "192.0.2.8") == NULL && strstr(s, "192.0.2.7") != NULL);
 	free(s);
 	fw_get_stats(fw, &st);
 	T_OK(st.healthy && st.failures == 0);

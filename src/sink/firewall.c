@@ -10,7 +10,8 @@
  *	transaction, so the element never goes missing.  A resync is "add
  *	table; delete table; table {...}" in one transaction: popauth's
  *	table is replaced whole, nothing else is touched, and there is no
- *	moment without the bans.
+ *	moment without the bans.  An unban is "add; delete" of its
+ *	element.
  *
  *	A failed run (not root, no nf_tables in the kernel) is logged with
  *	what nftables said and answered by a resync after a back-off (1 s
@@ -867,8 +868,28 @@ fw_ban(struct firewall *fw, const struct ipaddr *ip, int64_t until)
 void
 fw_unban(struct firewall *fw, const struct ipaddr *ip)
 {
-	(void)ip;
-	fw_resync(fw);
+	char e[IPADDR_STRLEN + 8];
+	struct ipaddr key;
+
+	if (fw->o.backend == FW_NONE)
+		return;
+	/* an element of its own goes; a shared IPv6 prefix (other clients
+	 * may be banned in it) and iptables' chain are rebuilt */
+	if (fw->want_resync || fw->o.backend == FW_IPTABLES ||
+	    (ip->af == 6 && fw->o.v6_prefix < 128) ||
+	    !element(&fw->o, ip, &key, e, sizeof(e))) {
+		fw_resync(fw);
+		return;
+	}
+	if (fw->o.backend == FW_IPSET)
+		sbuf_printf(
+		    &fw->ops, "del %s%d %s -exist\n", fw->o.table, ip->af, e);
+	else /* add first: the delete succeeds whether it is there or not */
+		sbuf_printf(&fw->ops,
+		    "add element inet %s %s { %s }\n"
+		    "delete element inet %s %s { %s }\n",
+		    fw->o.table, set_of(ip), e, fw->o.table, set_of(ip), e);
+	schedule(fw);
 }
 
 void

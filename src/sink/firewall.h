@@ -11,12 +11,13 @@
  * members, inserted in INPUT if it is not there.
  *
  * Bans are added one by one as they are decided (several per run
- * when they come in a burst).  A resync replaces popauth's table with one
+ * when they come in a burst), and deleted when lifted early (a shared
+ * IPv6 prefix by a resync).  A resync replaces popauth's table with one
  * built from the engine's list of bans in force, in one transaction:
  * there is no moment without the bans, whatever the table held before
  * (flushed by someone, stale elements, a changed configuration).  The
  * daemon resyncs at start and every firewall_refresh; the firewall
- * resyncs itself after a failed run (with back-off) and to lift a ban.
+ * resyncs itself after a failed run (with back-off).
  */
 #ifndef POPAUTH_FIREWALL_H
 #define POPAUTH_FIREWALL_H
@@ -84,8 +85,8 @@ void fw_attach(struct firewall *fw, struct loop *loop);
 
 /* fw_ban - drop ip's traffic until `until' (wall clock) */
 void fw_ban(struct firewall *fw, const struct ipaddr *ip, int64_t until);
-/* fw_unban - lift ip's ban (by a resync: an aggregated IPv6 prefix may
- * hold other banned clients) */
+/* fw_unban - lift ip's ban: its element deleted (a resync for a shared
+ * IPv6 prefix, which may hold other banned clients, and for iptables) */
 void fw_unban(struct firewall *fw, const struct ipaddr *ip);
 /* fw_resync - rebuild popauth's table from the list */
 void fw_resync(struct firewall *fw);
