@@ -140,6 +140,28 @@ by_key_then_later(const void *a, const void *b)
 	return x->until > y->until ? -1 : x->until < y->until;
 }
 
+/* keyed_bans - the bans with time left as set elements, one per element
+ * (with the latest end) in numeric order; their number in *m */
+static struct keyed *
+keyed_bans(const struct fw_opts *o, const struct fw_ban *v, size_t n,
+    int64_t now, size_t *m)
+{
+	struct keyed *kv = xreallocarray(NULL, n ? n : 1, sizeof(*kv));
+	char e[IPADDR_STRLEN + 8];
+	size_t k = 0, j = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].until > now &&
+		    element(o, &v[i].ip, &kv[k].key, e, sizeof(e)))
+			kv[k++].until = v[i].until;
+	qsort(kv, k, sizeof(*kv), by_key_then_later);
+	for (size_t i = 0; i < k; i++)
+		if (j == 0 || !ipaddr_equal(&kv[i].key, &kv[j - 1].key))
+			kv[j++] = kv[i];
+	*m = j;
+	return kv;
+}
+
 /* elements - one family's elements (with time left, one per key) */
 static void
 elements(struct sbuf *out, const struct fw_opts *o, const struct keyed *v,
@@ -150,8 +172,7 @@ elements(struct sbuf *out, const struct fw_opts *o, const struct keyed *v,
 	bool any = false;
 
 	for (size_t i = 0; i < n; i++) {
-		if (v[i].key.af != af ||
-		    (i > 0 && ipaddr_equal(&v[i].key, &v[i - 1].key)))
+		if (v[i].key.af != af)
 			continue;
 		element(o, &v[i].key, &k, e, sizeof(e));
 		sbuf_printf(out, "%s%s timeout %llds",
@@ -167,15 +188,8 @@ void
 fw_nft_table(struct sbuf *out, const struct fw_opts *o, const struct fw_ban *v,
     size_t n, int64_t now)
 {
-	struct keyed *kv = xreallocarray(NULL, n ? n : 1, sizeof(*kv));
-	size_t m = 0;
-	char e[IPADDR_STRLEN + 8];
-
-	for (size_t i = 0; i < n; i++)
-		if (v[i].until > now &&
-		    element(o, &v[i].ip, &kv[m].key, e, sizeof(e)))
-			kv[m++].until = v[i].until;
-	qsort(kv, m, sizeof(*kv), by_key_then_later);
+	size_t m;
+	struct keyed *kv = keyed_bans(o, v, n, now, &m);
 	sbuf_printf(out,
 	    "add table inet %s\n"
 	    "delete table inet %s\n"
@@ -233,23 +247,16 @@ void
 fw_ipset_table(struct sbuf *out, const struct fw_opts *o,
     const struct fw_ban *v, size_t n, int64_t now)
 {
-	struct keyed *kv = xreallocarray(NULL, n ? n : 1, sizeof(*kv));
-	size_t m = 0;
+	size_t m;
+	struct keyed *kv = keyed_bans(o, v, n, now, &m);
 	char e[IPADDR_STRLEN + 8];
-
-	for (size_t i = 0; i < n; i++)
-		if (v[i].until > now &&
-		    element(o, &v[i].ip, &kv[m].key, e, sizeof(e)))
-			kv[m++].until = v[i].until;
-	qsort(kv, m, sizeof(*kv), by_key_then_later);
 	for (int af = 4; af <= 6; af += 2) {
 		struct ipaddr k;
 		ipset_create(out, o, af, "");
 		ipset_create(out, o, af, "_new");
 		sbuf_printf(out, "flush %s%d_new\n", o->table, af);
 		for (size_t i = 0; i < m; i++) {
-			if (kv[i].key.af != af ||
-			    (i > 0 && ipaddr_equal(&kv[i].key, &kv[i - 1].key)))
+			if (kv[i].key.af != af)
 				continue;
 			element(o, &kv[i].key, &k, e, sizeof(e));
 			sbuf_printf(out, "add %s%d_new %s timeout %lld\n",
@@ -267,16 +274,11 @@ void
 fw_iptables_table(struct sbuf *out, const struct fw_opts *o,
     const struct fw_ban *v, size_t n, int64_t now, int64_t *next_end)
 {
-	struct keyed *kv = xreallocarray(NULL, n ? n : 1, sizeof(*kv));
-	size_t m = 0;
+	size_t m;
+	struct keyed *kv = keyed_bans(o, v, n, now, &m);
 	char e[IPADDR_STRLEN + 8];
 
 	*next_end = 0;
-	for (size_t i = 0; i < n; i++)
-		if (v[i].until > now &&
-		    element(o, &v[i].ip, &kv[m].key, e, sizeof(e)))
-			kv[m++].until = v[i].until;
-	qsort(kv, m, sizeof(*kv), by_key_then_later);
 	for (int af = 4; af <= 6; af += 2) {
 		struct ipaddr k;
 		if (af == 6)
@@ -284,8 +286,7 @@ fw_iptables_table(struct sbuf *out, const struct fw_opts *o,
 		/* declaring the chain empties it, in the same commit */
 		sbuf_printf(out, "*filter\n:%s - [0:0]\n", o->table);
 		for (size_t i = 0; i < m; i++) {
-			if (kv[i].key.af != af ||
-			    (i > 0 && ipaddr_equal(&kv[i].key, &kv[i - 1].key)))
+			if (kv[i].key.af != af)
 				continue;
 			element(o, &kv[i].key, &k, e, sizeof(e));
 			sbuf_printf(out, "-A %s -s %s%s -j DROP\n", o->table, e,
