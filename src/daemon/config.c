@@ -149,6 +149,13 @@ static const struct cfg_key keys[] = {
     {"firewall_rule_position", T_UINT, "1", OFF(firewall_rule_position), 1,
 	10000, NULL,
 	"ipset, iptables-script: where popauth's rules go in INPUT"},
+    {"policy_service", T_LIST, "", OFF(policy_service), 0, 0, NULL,
+	"answer Postfix's check_policy_service here: unix:/path, "
+	"inet:127.0.0.1:port (empty: off)"},
+    {"policy_relay_states", T_LIST, "RCPT", OFF(policy_relay_states), 0, 0,
+	NULL, "protocol states in which a relay lease gets action=OK"},
+    {"policy_idle_timeout", T_DURATION, "10m", OFF(policy_idle_timeout), 1,
+	86400, NULL, "close a policy connection silent this long"},
     {"alert_threshold", T_UINT, "25", OFF(alert_threshold), 0, 1000000000, NULL,
 	"mail alert_to once per ban of an IP with this many hits (0: "
 	"never)"},

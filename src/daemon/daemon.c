@@ -34,6 +34,7 @@
 #include "../lib/msg.h"
 #include "../source/source.h"
 #include "daemon.h"
+#include "policyd.h"
 
 #define COMMIT_MS 1000
 #define MAX_TIMER_MS 60000
@@ -55,6 +56,7 @@ struct daemon {
 	struct loop_timer *expiry;
 	struct loop_timer *commit;
 	struct loop_timer *fw_refresh;
+	struct policyd *policyd; /* NULL: no policy_service */
 	bool stopping;
 };
 
@@ -219,6 +221,18 @@ start_firewall(struct daemon *d, const struct config *cfg, char **err)
 	note_firewall(d, NULL);
 	loop_timer_start(d->fw_refresh, (uint64_t)cfg->firewall_refresh * 1000);
 	return true;
+}
+
+/* same_list - two NULL-terminated lists of words are equal */
+static bool
+same_list(char *const *a, char *const *b)
+{
+	size_t i = 0;
+
+	for (; a && b && a[i] && b[i]; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return (a == NULL || a[i] == NULL) && (b == NULL || b[i] == NULL);
 }
 
 /* firewall_changed - a reload that touches how bans are put in place */
@@ -431,6 +445,19 @@ reload(struct daemon *d)
 		d->app.alert = am;
 		alertmail_attach(am, d->loop);
 	}
+	if (!same_list(cfg->policy_service, old->policy_service)) {
+		/* the old listeners go first: the new may want their address */
+		policyd_free(d->policyd);
+		d->app.cfg = cfg;
+		d->policyd = policyd_new(d->loop, &d->app, &err);
+		d->app.cfg = old;
+		if (d->policyd == NULL && err != NULL) {
+			msg_error("reload: policy_service %s; the policy "
+				  "service is off",
+			    err);
+			free(err);
+		}
+	}
 	/* the map text is made from the config that is current */
 	d->app.blctx.reply = cfg->blacklist_reply;
 	d->app.cfg = cfg;
@@ -497,6 +524,9 @@ daemon_run(const struct cli *cli)
 	if ((d.app.alert = app_alertmail(d.app.cfg, &err)) == NULL)
 		msg_fatal("%s", err);
 	alertmail_attach(d.app.alert, d.loop);
+	d.policyd = policyd_new(d.loop, &d.app, &err);
+	if (d.policyd == NULL && err != NULL)
+		msg_fatal("policy_service %s", err);
 	start_sources(&d);
 	/* save where each source starts now: a crash before the first
 	 * periodic commit must resume here, not at a later end of file */
@@ -511,6 +541,7 @@ daemon_run(const struct cli *cli)
 		loop_run(d.loop);
 	else
 		msg_error("no log source could be started");
+	policyd_free(d.policyd);
 	stop_sources(&d);
 	loop_timer_free(d.expiry);
 	loop_timer_free(d.commit);

@@ -1,0 +1,414 @@
+/*
+ * policyd - the policy delegation server (see policyd.h).
+ *
+ * DESCRIPTION
+ *	Listening sockets and connections are non-blocking and live on the
+ *	daemon's loop, beside the log sources and timers.  A connection
+ *	reads what is there, answers every whole request in it in order
+ *	(Postfix reuses a connection; a client may pipeline), and keeps the
+ *	rest for the next read.  Replies are written at once; what the
+ *	socket does not take waits for it to drain.  A connection that
+ *	breaks the protocol (delegation.c), asks more than DELEG_MAX_REQUEST
+ *	in one request, lets replies pile up beyond OUT_MAX or stays silent
+ *	for policy_idle_timeout is closed; no other is affected.
+ *
+ *	Hits are not counted here: Postfix logs every reject it makes on
+ *	popauth's answer, and the log is where hits are counted, so a
+ *	client's attempt counts once whichever way popauth learns of it.
+ *
+ * SECURITY
+ *	Whoever can connect is trusted no further than to ask: the socket
+ *	should be in a directory only Postfix enters (private/ in its
+ *	queue directory) or on loopback.  Requests are parsed strictly and
+ *	bounded; the client address is parsed with inet_pton.
+ *
+ * DIAGNOSTICS
+ *	Protocol errors are logged (rate-limited) with the peer; listening
+ *	failures are errors at start.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/loop.h"
+#include "../lib/mem.h"
+#include "../lib/msg.h"
+#include "maps.h"
+#include "policyd.h"
+
+#define READ_CHUNK 8192
+#define OUT_MAX (64 * 1024) /* replies not read by the client */
+#define MAX_CONNS 1024
+
+struct conn {
+	struct policyd *pd;
+	int fd;
+	struct sbuf in, out;
+	struct loop_timer *idle;
+	bool want_out; /* EPOLLOUT is on */
+	struct conn *next;
+};
+
+struct listener {
+	int fd;
+	char *where;
+	char *unix_path; /* removed at the end */
+	struct policyd *pd;
+};
+
+struct policyd {
+	struct loop *loop;
+	struct app *app;
+	struct listener *lv;
+	size_t nl;
+	struct conn *conns;
+	size_t nconns;
+	uint64_t answered;
+	struct msg_rate rl_proto;
+};
+
+void
+policyd_answer(const struct policy *pol, const char *blacklist_reply,
+    char *const *relay_states, const struct deleg_req *req, int64_t now,
+    struct sbuf *out)
+{
+	struct ipaddr ip;
+	const struct relay_ip *lease;
+	const struct bl_rec *rec;
+
+	if (!ipaddr_parse(&ip,
+		req->client_address.p ? req->client_address.p : "",
+		req->client_address.n)) {
+		sbuf_adds(out, "action=DUNNO\n\n");
+		return;
+	}
+	if ((lease = relay_get(&pol->relay, &ip)) != NULL &&
+	    lease->end.key > now) {
+		for (size_t i = 0; relay_states && relay_states[i]; i++)
+			if (req->protocol_state.n == strlen(relay_states[i]) &&
+			    strncasecmp(req->protocol_state.p, relay_states[i],
+				req->protocol_state.n) == 0) {
+				sbuf_adds(out, "action=OK\n\n");
+				return;
+			}
+		sbuf_adds(out, "action=DUNNO\n\n");
+		return;
+	}
+	if ((rec = bl_get(&pol->bl, &ip)) != NULL) {
+		sbuf_adds(out, "action=");
+		maps_blacklist_value(blacklist_reply, rec, out);
+		sbuf_adds(out, "\n\n");
+		return;
+	}
+	sbuf_adds(out, "action=DUNNO\n\n");
+}
+
+uint64_t
+policyd_answered(const struct policyd *pd)
+{
+	return pd ? pd->answered : 0;
+}
+
+static void conn_io(struct loop *l, int fd, uint32_t events, void *arg);
+
+static void
+conn_close(struct conn *c)
+{
+	struct policyd *pd = c->pd;
+
+	for (struct conn **pp = &pd->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	pd->nconns--;
+	loop_io_del(pd->loop, c->fd);
+	close(c->fd);
+	loop_timer_free(c->idle);
+	sbuf_free(&c->in);
+	sbuf_free(&c->out);
+	free(c);
+}
+
+static void
+idle_timeout(struct loop *l, void *arg)
+{
+	(void)l;
+	conn_close(arg);
+}
+
+/* flush - write what waits; false if the connection is done for */
+static bool
+flush(struct conn *c)
+{
+	while (c->out.len > 0) {
+		ssize_t n = write(c->fd, c->out.s, c->out.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0)
+			return false;
+		memmove(c->out.s, c->out.s + n, c->out.len - (size_t)n);
+		c->out.len -= (size_t)n;
+	}
+	bool want = c->out.len > 0;
+	if (want != c->want_out) {
+		loop_io_mod(
+		    c->pd->loop, c->fd, EPOLLIN | (want ? EPOLLOUT : 0));
+		c->want_out = want;
+	}
+	return c->out.len <= OUT_MAX;
+}
+
+/* answer_all - every whole request received; false on a protocol error */
+static bool
+answer_all(struct conn *c)
+{
+	struct policyd *pd = c->pd;
+	const struct config *cfg = pd->app->cfg;
+	size_t off = 0, used;
+	struct deleg_req req;
+	const char *why = NULL;
+	enum deleg_status st;
+
+	while ((st = deleg_next(c->in.s + off, c->in.len - off, &req, &used,
+		    &why)) == DELEG_REQUEST) {
+		policyd_answer(&pd->app->pol, cfg->blacklist_reply,
+		    cfg->policy_relay_states, &req, (int64_t)time(NULL),
+		    &c->out);
+		pd->answered++;
+		off += used;
+	}
+	if (off > 0) {
+		memmove(c->in.s, c->in.s + off, c->in.len - off);
+		c->in.len -= off;
+	}
+	if (st == DELEG_ERROR) {
+		msg_warn_rate(&pd->rl_proto,
+		    "policy service: %s; connection closed without a reply",
+		    why);
+		return false;
+	}
+	return true;
+}
+
+static void
+conn_io(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct conn *c = arg;
+	char buf[READ_CHUNK];
+
+	(void)l;
+	if (events & EPOLLIN) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			conn_close(c);
+			return;
+		}
+		sbuf_add(&c->in, buf, (size_t)n);
+		loop_timer_start(c->idle,
+		    (uint64_t)c->pd->app->cfg->policy_idle_timeout * 1000);
+		if (!answer_all(c)) {
+			flush(c); /* the requests before it are answered */
+			conn_close(c);
+			return;
+		}
+	}
+	if (!flush(c)) {
+		conn_close(c);
+		return;
+	}
+	if (events & (EPOLLHUP | EPOLLERR) && !(events & EPOLLIN))
+		conn_close(c);
+}
+
+static void
+accept_one(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct listener *ls = arg;
+	struct policyd *pd = ls->pd;
+	int cfd;
+
+	(void)l;
+	(void)events;
+	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
+	    0) {
+		if (pd->nconns >= MAX_CONNS) {
+			msg_warn_rate(&pd->rl_proto,
+			    "policy service: %d connections: one more refused",
+			    MAX_CONNS);
+			close(cfd);
+			continue;
+		}
+		struct conn *c = xcalloc(1, sizeof(*c));
+		c->pd = pd;
+		c->fd = cfd;
+		c->idle = loop_timer_new(pd->loop, idle_timeout, c);
+		loop_timer_start(c->idle,
+		    (uint64_t)pd->app->cfg->policy_idle_timeout * 1000);
+		c->next = pd->conns;
+		pd->conns = c;
+		pd->nconns++;
+		loop_io_add(pd->loop, cfd, EPOLLIN, conn_io, c);
+	}
+}
+
+/* listen_on - one "unix:/path" or "inet:host:port"; -1 and *err */
+static int
+listen_on(const char *spec, char **unix_path, char **err)
+{
+	int fd = -1;
+
+	if (strncmp(spec, "unix:", 5) == 0) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		const char *path = spec + 5;
+		struct stat sb;
+		if (*path != '/' || strlen(path) >= sizeof(sa.sun_path)) {
+			*err = xstrfmt("%s: an absolute path of at most %zu "
+				       "bytes",
+			    spec, sizeof(sa.sun_path) - 1);
+			return -1;
+		}
+		/* a socket left by a popauth that died; nothing else */
+		if (lstat(path, &sb) == 0) {
+			if (!S_ISSOCK(sb.st_mode)) {
+				*err = xstrfmt(
+				    "%s: exists and is no socket", spec);
+				return -1;
+			}
+			unlink(path);
+		}
+		strcpy(sa.sun_path, path);
+		fd = socket(
+		    AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 ||
+		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    chmod(path, 0666) < 0 || listen(fd, 128) < 0) {
+			*err = xstrfmt("%s: %s", spec, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		*unix_path = xstrdup(path);
+		return fd;
+	}
+	if (strncmp(spec, "inet:", 5) == 0) {
+		const char *host = spec + 5, *colon = strrchr(host, ':');
+		char h[64];
+		struct sockaddr_storage ss;
+		socklen_t len;
+		long port;
+		char *end;
+		memset(&ss, 0, sizeof(ss));
+		if (colon == NULL || (size_t)(colon - host) >= sizeof(h))
+			goto bad;
+		memcpy(h, host, (size_t)(colon - host));
+		h[colon - host] = 0;
+		port = strtol(colon + 1, &end, 10);
+		if (*end || port < 1 || port > 65535)
+			goto bad;
+		if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			h[strlen(h) - 1] = 0;
+			if (inet_pton(AF_INET6, h + 1, &s6->sin6_addr) != 1)
+				goto bad;
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons((uint16_t)port);
+			len = sizeof(*s6);
+		} else {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+			if (inet_pton(AF_INET, h, &s4->sin_addr) != 1)
+				goto bad;
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons((uint16_t)port);
+			len = sizeof(*s4);
+		}
+		int one = 1;
+		fd = socket(ss.ss_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 ||
+		    setsockopt(
+			fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+		    bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+		    listen(fd, 128) < 0) {
+			*err = xstrfmt("%s: %s", spec, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		return fd;
+	}
+bad:
+	*err = xstrfmt("%s: not unix:/path, inet:ADDRESS:PORT or "
+		       "inet:[IPV6]:PORT",
+	    spec);
+	return -1;
+}
+
+struct policyd *
+policyd_new(struct loop *loop, struct app *app, char **err)
+{
+	char *const *specs = app->cfg->policy_service;
+	struct policyd *pd;
+	size_t n = 0;
+
+	*err = NULL;
+	while (specs && specs[n])
+		n++;
+	if (n == 0)
+		return NULL;
+	pd = xcalloc(1, sizeof(*pd));
+	pd->loop = loop;
+	pd->app = app;
+	pd->lv = xcalloc(n, sizeof(*pd->lv));
+	pd->rl_proto =
+	    (struct msg_rate)MSG_RATE_INIT("policy-protocol", 5, 3600);
+	for (size_t i = 0; i < n; i++) {
+		char *path = NULL;
+		int fd = listen_on(specs[i], &path, err);
+		if (fd < 0) {
+			policyd_free(pd);
+			return NULL;
+		}
+		struct listener *ls = &pd->lv[pd->nl++];
+		ls->fd = fd;
+		ls->where = xstrdup(specs[i]);
+		ls->unix_path = path;
+		ls->pd = pd;
+		loop_io_add(loop, fd, EPOLLIN, accept_one, ls);
+		msg_info("policy service on %s", specs[i]);
+	}
+	return pd;
+}
+
+void
+policyd_free(struct policyd *pd)
+{
+	if (pd == NULL)
+		return;
+	while (pd->conns)
+		conn_close(pd->conns);
+	for (size_t i = 0; i < pd->nl; i++) {
+		loop_io_del(pd->loop, pd->lv[i].fd);
+		close(pd->lv[i].fd);
+		if (pd->lv[i].unix_path)
+			unlink(pd->lv[i].unix_path);
+		free(pd->lv[i].unix_path);
+		free(pd->lv[i].where);
+	}
+	free(pd->lv);
+	free(pd);
+}

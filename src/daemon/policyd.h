@@ -1,0 +1,39 @@
+/*
+ * policyd - popauth as a Postfix policy service (check_policy_service):
+ * Postfix asks about each client, popauth answers from memory, so a
+ * fresh login or a new listing counts on the very next SMTP command,
+ * with no map rebuild in between.
+ */
+#ifndef POPAUTH_POLICYD_H
+#define POPAUTH_POLICYD_H
+
+#include <stdint.h>
+
+#include "../lib/sbuf.h"
+#include "../parse/delegation.h"
+#include "app.h"
+
+struct loop;
+struct policyd;
+
+/*
+ * policyd_new - listen on every address of cfg->policy_service
+ * ("unix:/path", "inet:127.0.0.1:port", "inet:[::1]:port") on the loop;
+ * NULL and *err (which address, why) if one cannot be had.  With no
+ * address configured: NULL, *err NULL.
+ */
+struct policyd *policyd_new(struct loop *loop, struct app *app, char **err);
+void policyd_free(struct policyd *pd);
+uint64_t policyd_answered(const struct policyd *pd);
+
+/*
+ * policyd_answer - the reply to one request, "action=...\n\n": OK for a
+ * client with a live relay lease (in one of relay_states), the blacklist
+ * reply for a listed one, DUNNO for the rest (and for an address that is
+ * none).  Pure: the engine's state at `now'.
+ */
+void policyd_answer(const struct policy *pol, const char *blacklist_reply,
+    char *const *relay_states, const struct deleg_req *req, int64_t now,
+    struct sbuf *out);
+
+#endif
