@@ -152,7 +152,8 @@ static bool
 flush(struct conn *c)
 {
 	while (c->out.len > 0) {
-		ssize_t n = write(c->fd, c->out.s, c->out.len);
+		/* no SIGPIPE for a client that went away */
+		ssize_t n = send(c->fd, c->out.s, c->out.len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
