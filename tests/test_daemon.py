@@ -17,6 +17,9 @@ DESCRIPTION
       corrupt   a state file that is not popauth's is refused, unchanged
       signals   HUP reloads (a bad config is reported and the old one
                 kept); TERM, INT, QUIT end cleanly (PID file removed)
+      control   ban, unban, forget and status through the control socket
+                while the daemon runs (live state, exit status, errors),
+                on the state directly when it does not
 
 SAFETY
     Temp directories only; every popauth started is stopped by pid.
@@ -294,6 +297,57 @@ def test_signals(work):
     check(d.stderr().count('popauth is terminating') == 3, 'each exit logged')
 
 
+def test_control(work):
+    """while the daemon runs, ban/unban/forget/status go through its
+    control socket and act on the live state at once"""
+    log = os.path.join(work, 'mail.log')
+    open(log, 'w').close()
+    d = Daemon(work, 'file:' + log).start()
+
+    def cli(*args, ok=True):
+        r = subprocess.run([POPAUTH, '-c', d.conf] + list(args),
+                           capture_output=True, text=True, timeout=30)
+        if ok and r.returncode != 0:
+            raise AssertionError('%s: %d %s' % (args, r.returncode, r.stderr))
+        return r
+    ctl = os.path.join(work, 'state', 'popauth.ctl')
+    check(os.path.exists(ctl) and
+          (os.stat(ctl).st_mode & 0o777) == 0o600,
+          'the control socket, mode 0600')
+    with open(log, 'a') as f:
+        f.write(login('10.7.0.1'))
+    h.wait_until(lambda: '10.7.0.1' in d.keys(), timeout=10, what='grant')
+    r = cli('ban', '203.0.113.50', '1h')
+    check('203.0.113.50 banned until' in r.stdout and
+          'not running' not in r.stderr, 'ban through the daemon')
+    r = cli('ban', '10.7.0.1')
+    check('protected (relay lease)' in r.stderr,
+          "a leased IP: banned with the daemon's warning")
+    st = cli('status').stdout
+    check(re.search(r'daemon:   running, pid \d+, up ', st) and
+          'source:   file:' in st and 'login 1' in st and
+          '1 relay lease(s), 2 listed, 2 banned now' in st and
+          'firewall: none' in st, 'live status\n' + st)
+    # the daemon commits within a second: the store shows the ban
+    h.wait_until(lambda: '203.0.113.50' in cli('list', 'bans').stdout,
+                 timeout=5, what='the ban in the store')
+    r = cli('unban', '203.0.113.50')
+    check('unbanned 203.0.113.50' in r.stdout, 'unban through the daemon')
+    r = cli('forget', '203.0.113.50')
+    check('forgot 203.0.113.50' in r.stdout, 'forget through the daemon')
+    r = cli('forget', '203.0.113.50', ok=False)
+    check(r.returncode == 1 and 'nothing known' in r.stdout,
+          'the exit status comes through')
+    r = cli('ban', 'not-an-ip', ok=False)
+    check(r.returncode == 2 and 'not an IP address' in r.stderr,
+          'a bad argument: the daemon says so, exit 2')
+    check(d.stop(signal.SIGTERM) == 0, 'stopped')
+    check(not os.path.exists(ctl), 'the socket goes with the daemon')
+    r = cli('ban', '203.0.113.51', '1m')
+    check('the daemon is not running' in r.stderr and
+          'banned until' in r.stdout, 'without the daemon: on the state')
+
+
 def stop_all():
     for d in STARTED:
         if d.proc and d.proc.poll() is None:
@@ -309,7 +363,8 @@ def main():
     failed = []
     for name, fn in [('fifo', test_fifo), ('badinput', test_badinput),
                      ('restart', test_restart), ('lock', test_lock),
-                     ('corrupt', test_corrupt), ('signals', test_signals)]:
+                     ('corrupt', test_corrupt), ('signals', test_signals),
+                     ('control', test_control)]:
         work = tempfile.mkdtemp(prefix='popauth-daemon-%s-' % name)
         h.note('--- %s (%s)' % (name, work))
         try:

@@ -4,9 +4,11 @@
  * DESCRIPTION
  *	Reading commands open the state read-only (SQLite in WAL mode lets
  *	them read while the daemon writes).  forget, ban and unban change
- *	the state, so they take the state directory's lock like the daemon,
- *	and refuse while the daemon runs; they rewrite the maps and put
- *	what they did in the firewall before they return.
+ *	the state: while the daemon runs they go through its control socket
+ *	and run there, on its live state (admin_change); without it they
+ *	take the state directory's lock like the daemon, and rewrite the
+ *	maps and put what they did in the firewall before they return
+ *	(admin_change_offline).
  *
  * SECURITY
  *	Stored text (host names, reasons, user names, addresses) came from
@@ -288,104 +290,144 @@ open_for_change(struct app *app, const struct cli *cli, int64_t now)
 		msg_fatal("%s", err);
 }
 
-int
-admin_ban(const struct cli *cli, int argc, char **argv)
-{
-	struct app app;
-	struct ipaddr ip;
-	int64_t now = (int64_t)time(NULL), secs = 0, end;
+/* ---- the commands that change the state: here, or in the daemon ---- */
 
-	if (argc < 1 || argc > 2) {
-		fprintf(stderr, "usage: popauth ban IP [DURATION]\n");
+static bool
+ip_arg(const char *s, struct ipaddr *ip, FILE *err)
+{
+	if (ipaddr_parse(ip, s, strlen(s)))
+		return true;
+	fprintf(err, "popauth: \"%s\" is not an IP address\n", escs(s));
+	return false;
+}
+
+/* check_args - 0 when argv fits cmd, else 2 with the reason on err */
+static int
+check_args(const char *cmd, int argc, char **argv, FILE *err)
+{
+	struct ipaddr ip;
+	int64_t secs;
+
+	if (strcmp(cmd, "ban") == 0) {
+		if (argc < 1 || argc > 2) {
+			fprintf(err, "usage: popauth ban IP [DURATION]\n");
+			return 2;
+		}
+		if (!ip_arg(argv[0], &ip, err))
+			return 2;
+		if (argc == 2 && (!dur_parse(argv[1], &secs) || secs <= 0)) {
+			fprintf(err,
+			    "popauth: \"%s\" is not a duration (30m, 1d, 1w, "
+			    "...)\n",
+			    escs(argv[1]));
+			return 2;
+		}
+		return 0;
+	}
+	if (argc < 1) {
+		fprintf(err, "usage: popauth %s IP...\n", cmd);
 		return 2;
 	}
-	if (!parse_ip_arg(argv[0], &ip))
-		return 2;
-	if (argc == 2 && (!dur_parse(argv[1], &secs) || secs <= 0)) {
-		fprintf(stderr,
-		    "popauth: \"%s\" is not a duration (30m, 1d, 1w, ...)\n",
-		    escs(argv[1]));
-		return 2;
-	}
-	open_for_change(&app, cli, now);
-	if (argc < 2)
-		secs = app.cfg->nullroute_total_ban;
-	/* the warning about a protected IP goes to the admin */
-	app.act.min_level = MSG_WARN;
-	end = policy_ban(&app.pol, &ip, now + secs, now, &app.act);
-	for (size_t i = 0; i < app.act.n; i++)
-		if (app.act.v[i].kind == ACT_LOG &&
-		    app.act.v[i].level <= MSG_WARN)
-			fprintf(stderr, "popauth: %s\n", app.act.v[i].text);
-	app_apply(&app);
-	printf("%s banned until %s\n", ipaddr_str(&ip), time_str(end));
-	if (end > now + secs)
-		printf("(a longer ban was running already: it stays)\n");
-	app_close(&app);
+	for (int i = 0; i < argc; i++)
+		if (!ip_arg(argv[i], &ip, err))
+			return 2;
 	return 0;
 }
 
-int
-admin_unban(const struct cli *cli, int argc, char **argv)
+static int
+do_ban(
+    struct app *app, char **argv, int argc, int64_t now, FILE *out, FILE *err)
 {
-	struct app app;
-	int64_t now = (int64_t)time(NULL);
+	struct ipaddr ip;
+	int64_t secs = app->cfg->nullroute_total_ban, end;
+	enum msg_level saved = app->act.min_level;
+
+	ipaddr_parse(&ip, argv[0], strlen(argv[0]));
+	if (argc == 2)
+		dur_parse(argv[1], &secs);
+	/* the warning about a protected IP goes to the admin too */
+	app->act.min_level = MSG_WARN;
+	end = policy_ban(&app->pol, &ip, now + secs, now, &app->act);
+	app->act.min_level = saved;
+	for (size_t i = 0; i < app->act.n; i++)
+		if (app->act.v[i].kind == ACT_LOG &&
+		    app->act.v[i].level <= MSG_WARN)
+			fprintf(err, "popauth: %s\n", app->act.v[i].text);
+	app_apply(app);
+	fprintf(out, "%s banned until %s\n", ipaddr_str(&ip), time_str(end));
+	if (end > now + secs)
+		fprintf(out, "(a longer ban was running already: it stays)\n");
+	return 0;
+}
+
+static int
+do_unban(struct app *app, char **argv, int argc, int64_t now, FILE *out)
+{
 	int rc = 0;
 
-	if (argc < 1) {
-		fprintf(stderr, "usage: popauth unban IP...\n");
-		return 2;
-	}
-	for (int i = 0; i < argc; i++) {
-		struct ipaddr ip;
-		if (!parse_ip_arg(argv[i], &ip))
-			return 2;
-	}
-	open_for_change(&app, cli, now);
 	for (int i = 0; i < argc; i++) {
 		struct ipaddr ip;
 		ipaddr_parse(&ip, argv[i], strlen(argv[i]));
-		if (policy_unban(&app.pol, &ip, now, &app.act)) {
-			printf("unbanned %s (still listed: popauth forget %s "
-			       "drops that)\n",
+		if (policy_unban(&app->pol, &ip, now, &app->act)) {
+			fprintf(out,
+			    "unbanned %s (still listed: popauth forget %s "
+			    "drops that)\n",
 			    ipaddr_str(&ip), ipaddr_str(&ip));
 		} else {
-			printf("%s: not banned\n", ipaddr_str(&ip));
+			fprintf(out, "%s: not banned\n", ipaddr_str(&ip));
 			rc = 1;
 		}
-		app_apply(&app);
+		app_apply(app);
 	}
-	app_close(&app);
+	return rc;
+}
+
+static int
+do_forget(struct app *app, char **argv, int argc, FILE *out)
+{
+	int rc = 0;
+
+	for (int i = 0; i < argc; i++) {
+		struct ipaddr ip;
+		ipaddr_parse(&ip, argv[i], strlen(argv[i]));
+		if (policy_forget(&app->pol, &ip, &app->act)) {
+			fprintf(out, "forgot %s\n", ipaddr_str(&ip));
+		} else {
+			fprintf(out, "%s: nothing known\n", ipaddr_str(&ip));
+			rc = 1;
+		}
+		app_apply(app); /* a dropped listing touches the map */
+	}
 	return rc;
 }
 
 int
-admin_forget(const struct cli *cli, int argc, char **argv)
+admin_change(struct app *app, const char *cmd, int argc, char **argv, FILE *out,
+    FILE *err)
+{
+	int64_t now = (int64_t)time(NULL);
+	int rc = check_args(cmd, argc, argv, err);
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(cmd, "ban") == 0)
+		return do_ban(app, argv, argc, now, out, err);
+	if (strcmp(cmd, "unban") == 0)
+		return do_unban(app, argv, argc, now, out);
+	return do_forget(app, argv, argc, out);
+}
+
+int
+admin_change_offline(
+    const struct cli *cli, const char *cmd, int argc, char **argv)
 {
 	struct app app;
-	int rc = 0;
+	int rc = check_args(cmd, argc, argv, stderr);
 
-	if (argc < 1) {
-		fprintf(stderr, "usage: popauth forget IP...\n");
-		return 2;
-	}
-	for (int i = 0; i < argc; i++) {
-		struct ipaddr ip;
-		if (!parse_ip_arg(argv[i], &ip))
-			return 2;
-	}
+	if (rc != 0)
+		return rc;
 	open_for_change(&app, cli, (int64_t)time(NULL));
-	for (int i = 0; i < argc; i++) {
-		struct ipaddr ip;
-		ipaddr_parse(&ip, argv[i], strlen(argv[i]));
-		if (policy_forget(&app.pol, &ip, &app.act)) {
-			printf("forgot %s\n", ipaddr_str(&ip));
-		} else {
-			printf("%s: nothing known\n", ipaddr_str(&ip));
-			rc = 1;
-		}
-		app_apply(&app); /* a dropped listing touches the map */
-	}
+	rc = admin_change(&app, cmd, argc, argv, stdout, stderr);
 	app_close(&app);
 	return rc;
 }

@@ -22,15 +22,19 @@ int admin_list_relays(const struct config *cfg, bool all);
 /* `popauth show IP' */
 int admin_show(const struct cli *cli, int argc, char **argv);
 
-/* `popauth forget IP...' */
-int admin_forget(const struct cli *cli, int argc, char **argv);
 /* admin_status - `popauth status': the daemon, the state, the
  * firewall's health as the daemon last noted it */
 int admin_status(const struct cli *cli);
-/* admin_ban - `popauth ban IP [DURATION]' */
-int admin_ban(const struct cli *cli, int argc, char **argv);
-/* admin_unban - `popauth unban IP...' */
-int admin_unban(const struct cli *cli, int argc, char **argv);
+/*
+ * admin_change - `popauth ban IP [DURATION]', `unban IP...', `forget
+ * IP...' (cmd) on a state that is open for change: the daemon's (through
+ * the control socket) or one opened for it (admin_change_offline, with
+ * the daemon stopped).  Output to out, warnings to err; the exit status.
+ */
+int admin_change(struct app *app, const char *cmd, int argc, char **argv,
+    FILE *out, FILE *err);
+int admin_change_offline(
+    const struct cli *cli, const char *cmd, int argc, char **argv);
 /* admin_list_bans - `popauth list bans [--all]' */
 int admin_list_bans(const struct config *cfg, bool all);
 

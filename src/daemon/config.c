@@ -149,6 +149,9 @@ static const struct cfg_key keys[] = {
     {"firewall_rule_position", T_UINT, "1", OFF(firewall_rule_position), 1,
 	10000, NULL,
 	"ipset, iptables-script: where popauth's rules go in INPUT"},
+    {"control_socket", T_PATH, "$state_directory/popauth.ctl",
+	OFF(control_socket), 0, 0, NULL,
+	"the admin commands' line to the running daemon"},
     {"policy_service", T_LIST, "", OFF(policy_service), 0, 0, NULL,
 	"answer Postfix's check_policy_service here: unix:/path, "
 	"inet:127.0.0.1:port (empty: off)"},

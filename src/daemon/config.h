@@ -71,6 +71,7 @@ struct config {
 	char *firewall_table;
 	int64_t firewall_ipv6_prefix;
 	int64_t firewall_rule_position;
+	char *control_socket;
 	char **policy_service; /* "unix:/path", "inet:host:port" */
 	char **policy_relay_states;
 	int64_t policy_idle_timeout;

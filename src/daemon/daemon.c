@@ -23,7 +23,9 @@
  * DIAGNOSTICS
  *	Start, reload and stop are logged at info level.
  */
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,7 +34,11 @@
 #include "../lib/loop.h"
 #include "../lib/mem.h"
 #include "../lib/msg.h"
+#include "../lib/numparse.h"
+#include "../lib/timefmt.h"
 #include "../source/source.h"
+#include "admin.h"
+#include "control.h"
 #include "daemon.h"
 #include "policyd.h"
 
@@ -57,6 +63,8 @@ struct daemon {
 	struct loop_timer *commit;
 	struct loop_timer *fw_refresh;
 	struct policyd *policyd; /* NULL: no policy_service */
+	struct control *control;
+	int64_t started;
 	bool stopping;
 };
 
@@ -244,6 +252,92 @@ firewall_changed(const struct config *a, const struct config *b)
 	    a->firewall_ipv6_prefix != b->firewall_ipv6_prefix ||
 	    a->firewall_rule_position != b->firewall_rule_position ||
 	    a->firewall_refresh != b->firewall_refresh;
+}
+
+/* status - what `popauth status' shows of the running daemon */
+static void
+status(struct daemon *d, struct sbuf *out)
+{
+	const struct parser_stats *ps = &d->app.parser.st;
+	struct accessmap_stats rm, bm;
+	int64_t now = wall_now();
+	size_t banned = 0;
+	struct bl_rec *r;
+	char fw[700], up[64];
+
+	for (size_t c = 0; (r = iptab_next(&d->app.pol.bl.tab, &c)) != NULL;)
+		banned += bl_banned(r, now);
+	sbuf_printf(out, "daemon:   running, pid %ld, up %s (since %s)\n",
+	    (long)getpid(), dur_fmt(now - d->started, up, sizeof(up)),
+	    time_str(d->started));
+	for (size_t i = 0; i < d->nsrc; i++)
+		sbuf_printf(out, "source:   %s: %llu line(s)%s\n",
+		    d->src[i]->spec, (unsigned long long)d->src[i]->lines,
+		    d->src[i]->ended ? ", ended" : "");
+	sbuf_printf(out,
+	    "lines:    %llu read, %llu without a header, %llu too "
+	    "long\n",
+	    (unsigned long long)ps->lines, (unsigned long long)ps->unparsable,
+	    (unsigned long long)ps->oversized);
+	sbuf_adds(out, "events:  ");
+	for (int k = EVENT_NONE + 1; k < EVENT__COUNT; k++)
+		if (ps->events[k])
+			sbuf_printf(out, " %s %llu", event_kind_name(k),
+			    (unsigned long long)ps->events[k]);
+	sbuf_addc(out, '\n');
+	sbuf_printf(out,
+	    "state:    %zu relay lease(s), %zu listed, %zu banned "
+	    "now\n",
+	    relay_count(&d->app.pol.relay), bl_count(&d->app.pol.bl), banned);
+	accessmap_get_stats(d->app.relay_map, &rm);
+	accessmap_get_stats(d->app.bl_map, &bm);
+	sbuf_printf(out,
+	    "maps:     relay %zu entries, %llu rebuild(s)%s; "
+	    "blacklist %zu entries, %llu rebuild(s)%s\n",
+	    rm.entries, (unsigned long long)rm.rebuilds,
+	    rm.healthy ? "" : ", FAILING", bm.entries,
+	    (unsigned long long)bm.rebuilds, bm.healthy ? "" : ", FAILING");
+	sbuf_printf(out, "policy:   %llu queries answered%s\n",
+	    (unsigned long long)policyd_answered(d->policyd),
+	    d->policyd ? "" : " (no policy_service)");
+	fw_describe(d->app.fw, fw, sizeof(fw));
+	sbuf_printf(out, "firewall: %s\n", fw);
+}
+
+/* control - a command from the control socket (control_fn) */
+static int
+control(void *arg, int argc, char **argv, struct sbuf *out, struct sbuf *err)
+{
+	struct daemon *d = arg;
+	char *ob = NULL, *eb = NULL;
+	size_t on = 0, en = 0;
+	int rc;
+
+	if (strcmp(argv[0], "status") == 0 && argc == 1) {
+		status(d, out);
+		return 0;
+	}
+	if (strcmp(argv[0], "ban") != 0 && strcmp(argv[0], "unban") != 0 &&
+	    strcmp(argv[0], "forget") != 0) {
+		sbuf_printf(err, "popauth: the daemon does not take \"%s\"",
+		    escs(argv[0]));
+		return 2;
+	}
+	FILE *fo = open_memstream(&ob, &on), *fe = open_memstream(&eb, &en);
+	if (fo == NULL || fe == NULL)
+		msg_fatal("open_memstream: %s", strerror(errno));
+	msg_info("control socket: %s%s%s", argv[0], argc > 1 ? " " : "",
+	    argc > 1 ? escs(argv[1]) : "");
+	rc = admin_change(&d->app, argv[0], argc - 1, argv + 1, fo, fe);
+	fclose(fo);
+	fclose(fe);
+	sbuf_add(out, ob, on);
+	sbuf_add(err, eb, en);
+	free(ob);
+	free(eb);
+	need_commit(d);
+	schedule_expiry(d);
+	return rc;
 }
 
 /* start_source - create and start one log source */
@@ -527,6 +621,10 @@ daemon_run(const struct cli *cli)
 	d.policyd = policyd_new(d.loop, &d.app, &err);
 	if (d.policyd == NULL && err != NULL)
 		msg_fatal("policy_service %s", err);
+	if ((d.control = control_new(d.loop, d.app.cfg, control, &d, &err)) ==
+	    NULL)
+		msg_fatal("%s", err);
+	d.started = wall_now();
 	start_sources(&d);
 	/* save where each source starts now: a crash before the first
 	 * periodic commit must resume here, not at a later end of file */
@@ -542,6 +640,7 @@ daemon_run(const struct cli *cli)
 	else
 		msg_error("no log source could be started");
 	policyd_free(d.policyd);
+	control_free(d.control);
 	stop_sources(&d);
 	loop_timer_free(d.expiry);
 	loop_timer_free(d.commit);

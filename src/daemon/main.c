@@ -17,10 +17,45 @@
 #include "../lib/mem.h"
 #include "../lib/msg.h"
 #include "admin.h"
+#include "control.h"
+#include "lock.h"
 #include "app.h"
 #include "commands.h"
 #include "daemon.h"
 #include "replay.h"
+
+/*
+ * live_or_offline - status, ban, unban, forget: through the control
+ * socket while the daemon runs (it holds the state), else on the state
+ * directly, saying so
+ */
+static int
+live_or_offline(const struct cli *cli, int argc, char **argv)
+{
+	struct config *cfg = app_load_config(cli);
+	long pid = lock_holder(cfg->state_directory, cfg->pid_file);
+	int rc;
+
+	if (pid > 0) {
+		rc = control_call(cfg, argc, argv);
+		if (rc < 0) {
+			fprintf(stderr,
+			    "popauth: the daemon runs (pid %ld) but does not "
+			    "answer on %s\n",
+			    pid, cfg->control_socket);
+			rc = 1;
+		}
+		config_free(cfg);
+		return rc;
+	}
+	config_free(cfg);
+	if (strcmp(argv[0], "status") == 0)
+		return admin_status(cli);
+	fprintf(stderr,
+	    "popauth: the daemon is not running: the state is "
+	    "changed directly\n");
+	return admin_change_offline(cli, argv[0], argc - 1, argv + 1);
+}
 
 static void
 usage(FILE *out)
@@ -128,14 +163,10 @@ main(int argc, char **argv)
 		rc = cmd_list(&cli, nops - 1, ops + 1);
 	else if (strcmp(cmd, "show") == 0)
 		rc = admin_show(&cli, nops - 1, ops + 1);
-	else if (strcmp(cmd, "forget") == 0)
-		rc = admin_forget(&cli, nops - 1, ops + 1);
-	else if (strcmp(cmd, "status") == 0 && nops == 1)
-		rc = admin_status(&cli);
-	else if (strcmp(cmd, "ban") == 0)
-		rc = admin_ban(&cli, nops - 1, ops + 1);
-	else if (strcmp(cmd, "unban") == 0)
-		rc = admin_unban(&cli, nops - 1, ops + 1);
+	else if ((strcmp(cmd, "status") == 0 && nops == 1) ||
+	    strcmp(cmd, "ban") == 0 || strcmp(cmd, "unban") == 0 ||
+	    strcmp(cmd, "forget") == 0)
+		rc = live_or_offline(&cli, nops, ops);
 	else if (strcmp(cmd, "import-v3") == 0)
 		rc = v3_import(&cli, nops - 1, ops + 1);
 	else if (strcmp(cmd, "export-v3") == 0)

@@ -1,0 +1,41 @@
+/*
+ * control - the admin's line to the running daemon: `popauth ban`,
+ * `unban`, `forget` and `status` go through it while the daemon runs, so
+ * they act on the live state (the daemon holds the state's lock).
+ *
+ * A unix socket, control_socket (default $state_directory/popauth.ctl),
+ * mode 0600; a peer must be root or the daemon's own user
+ * (SO_PEERCRED).  One command per connection: the client writes
+ * "WORD WORD ...\n", the daemon answers "<exit status>\n<output>" and
+ * closes; output lines for standard error start with "! ".
+ */
+#ifndef POPAUTH_CONTROL_H
+#define POPAUTH_CONTROL_H
+
+#include <stdbool.h>
+
+#include "../lib/sbuf.h"
+
+struct loop;
+struct config;
+
+/* control_fn - run argv[0..argc) in the daemon: the exit status, output
+ * on out, warnings on err */
+typedef int control_fn(
+    void *arg, int argc, char **argv, struct sbuf *out, struct sbuf *err);
+
+struct control;
+
+/* control_new - listen at cfg->control_socket; NULL and *err */
+struct control *control_new(struct loop *loop, const struct config *cfg,
+    control_fn *fn, void *arg, char **err);
+void control_free(struct control *c);
+
+/*
+ * control_call - as a client: send argv to a daemon listening at
+ * cfg->control_socket and copy its answer to stdout/stderr; its exit
+ * status, or -1 (nothing printed) when no daemon answers there.
+ */
+int control_call(const struct config *cfg, int argc, char **argv);
+
+#endif
