@@ -325,7 +325,8 @@ def test_control(work):
           "a leased IP: banned with the daemon's warning")
     st = cli('status').stdout
     check(re.search(r'daemon:   running, pid \d+, up ', st) and
-          'source:   file:' in st and 'login 1' in st and
+          re.search(r'source:   file:\S+: 1 line\(s\), at byte \d+', st)
+          and 'login 1' in st and
           '1 relay lease(s), 2 listed, 2 banned now' in st and
           'firewall: none' in st, 'live status\n' + st)
     # the daemon commits within a second: the store shows the ban
@@ -348,6 +349,60 @@ def test_control(work):
           'banned until' in r.stdout, 'without the daemon: on the state')
 
 
+AS_NOBODY = r'''
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1])
+except OSError as e:
+    print('connect: %s' % e.strerror)
+    sys.exit(0)
+try:
+    s.sendall(b'status\n')
+    print(s.recv(4096).decode() or 'closed without an answer')
+except OSError:  # reset, or a broken pipe: closed by the daemon
+    print('closed without an answer')
+'''
+
+
+def test_control_peers(work):
+    """who may use the control socket: root and the daemon's user; with
+    control_group, that group too (peer credentials, not only the mode)"""
+    if os.geteuid() != 0 or shutil.which('setpriv') is None:
+        h.note('not root or no setpriv: skipped')
+        return
+    os.chmod(work, 0o711)
+    pub = os.path.join(work, 'pub')
+    os.mkdir(pub, 0o755)
+    ctl = os.path.join(pub, 'popauth.ctl')
+    log = os.path.join(work, 'mail.log')
+    open(log, 'w').close()
+
+    def as_nobody():
+        return subprocess.run(
+            ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
+             '/usr/bin/python3', '-c', AS_NOBODY, ctl],
+            capture_output=True, text=True, timeout=30).stdout
+    d = Daemon(work, 'file:' + log, 'control_socket = %s\n' % ctl).start()
+    check('connect: Permission denied' in as_nobody(),
+          'mode 0600: nobody cannot connect')
+    os.chmod(ctl, 0o666)
+    check('closed without an answer' in as_nobody(),
+          'made reachable by hand: the daemon still refuses nobody')
+    h.LogCursor(d.err, 0).wait(r'control socket: uid 65534 refused')
+    check(d.stop(signal.SIGTERM) == 0, 'stopped')
+    with open(d.conf, 'a') as f:
+        f.write('control_group = nogroup\n')
+    d.start()
+    st = os.stat(ctl)
+    check((st.st_mode & 0o777) == 0o660 and st.st_gid == 65534,
+          'control_group: the socket is the group\'s, 0660')
+    out = as_nobody()
+    check(out.startswith('0\ndaemon:   running'),
+          'a member of control_group is answered: %r' % out[:200])
+    check(d.stop(signal.SIGTERM) == 0, 'stopped')
+
+
 def stop_all():
     for d in STARTED:
         if d.proc and d.proc.poll() is None:
@@ -364,7 +419,8 @@ def main():
     for name, fn in [('fifo', test_fifo), ('badinput', test_badinput),
                      ('restart', test_restart), ('lock', test_lock),
                      ('corrupt', test_corrupt), ('signals', test_signals),
-                     ('control', test_control)]:
+                     ('control', test_control),
+                     ('control_peers', test_control_peers)]:
         work = tempfile.mkdtemp(prefix='popauth-daemon-%s-' % name)
         h.note('--- %s (%s)' % (name, work))
         try:

@@ -152,6 +152,8 @@ static const struct cfg_key keys[] = {
     {"control_socket", T_PATH, "$state_directory/popauth.ctl",
 	OFF(control_socket), 0, 0, NULL,
 	"the admin commands' line to the running daemon"},
+    {"control_group", T_LIST, "", OFF(control_group), 0, 0, NULL,
+	"a group whose members may use the control socket too"},
     {"policy_service", T_LIST, "", OFF(policy_service), 0, 0, NULL,
 	"answer Postfix's check_policy_service here: unix:/path, "
 	"inet:127.0.0.1:port (empty: off)"},

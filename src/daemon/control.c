@@ -10,13 +10,16 @@
  * SECURITY
  *	The socket is made mode 0600 in the state directory (itself 0700);
  *	the peer's credentials are checked as well (root, or the daemon's
- *	user).  Words are plain printable text: a command with control
+ *	user).  With control_group, the socket is that group's, mode 0660,
+ *	and a peer whose group it is may connect too (the socket must then
+ *	be outside the state directory).  Words are plain printable text: a command with control
  *	bytes is refused before it runs.
  *
  * DIAGNOSTICS
  *	A refused peer or a bad command is logged.
  */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +52,7 @@ struct ctl_conn {
 struct control {
 	struct loop *loop;
 	int fd;
+	gid_t gid; /* control_group's, or (gid_t)-1 */
 	char *path;
 	control_fn *fn;
 	void *arg;
@@ -156,7 +160,8 @@ accept_ctl(struct loop *l, int fd, uint32_t events, void *arg)
 		struct ucred cr;
 		socklen_t len = sizeof(cr);
 		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
-		    (cr.uid != 0 && cr.uid != geteuid())) {
+		    (cr.uid != 0 && cr.uid != geteuid() &&
+			(c->gid == (gid_t)-1 || cr.gid != c->gid))) {
 			msg_warn(
 			    "control socket: uid %ld refused", (long)cr.uid);
 			close(cfd);
@@ -182,6 +187,20 @@ control_new(struct loop *loop, const struct config *cfg, control_fn *fn,
 	int fd;
 	mode_t old;
 
+	gid_t gid = (gid_t)-1;
+	if (cfg->control_group && cfg->control_group[0]) {
+		const char *name = cfg->control_group[0];
+		struct group *g = getgrnam(name);
+		if (cfg->control_group[1] != NULL) {
+			*err = xstrfmt("control_group: one group, not several");
+			return NULL;
+		}
+		if (g == NULL) {
+			*err = xstrfmt("control_group %s: no such group", name);
+			return NULL;
+		}
+		gid = g->gr_gid;
+	}
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		*err = xstrfmt("control_socket %s: too long a path", path);
 		return NULL;
@@ -207,7 +226,15 @@ control_new(struct loop *loop, const struct config *cfg, control_fn *fn,
 		return NULL;
 	}
 	umask(old);
+	/* the group's members may connect too (0660) */
+	if (gid != (gid_t)-1 &&
+	    (chown(path, (uid_t)-1, gid) < 0 || chmod(path, 0660) < 0)) {
+		*err = xstrfmt("control_socket %s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
 	c = xcalloc(1, sizeof(*c));
+	c->gid = gid;
 	c->loop = loop;
 	c->fd = fd;
 	c->path = xstrdup(path);

@@ -4,8 +4,8 @@
  * they act on the live state (the daemon holds the state's lock).
  *
  * A unix socket, control_socket (default $state_directory/popauth.ctl),
- * mode 0600; a peer must be root or the daemon's own user
- * (SO_PEERCRED).  One command per connection: the client writes
+ * mode 0600 (0660 and control_group's with one); a peer must be root, the
+ * daemon's own user or in control_group (SO_PEERCRED).  One command per connection: the client writes
  * "WORD WORD ...\n", the daemon answers "<exit status>\n<output>" and
  * closes; output lines for standard error start with "! ".
  */

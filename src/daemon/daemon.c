@@ -270,10 +270,20 @@ status(struct daemon *d, struct sbuf *out)
 	sbuf_printf(out, "daemon:   running, pid %ld, up %s (since %s)\n",
 	    (long)getpid(), dur_fmt(now - d->started, up, sizeof(up)),
 	    time_str(d->started));
-	for (size_t i = 0; i < d->nsrc; i++)
-		sbuf_printf(out, "source:   %s: %llu line(s)%s\n",
-		    d->src[i]->spec, (unsigned long long)d->src[i]->lines,
-		    d->src[i]->ended ? ", ended" : "");
+	for (size_t i = 0; i < d->nsrc; i++) {
+		struct source_pos pos;
+		sbuf_printf(out, "source:   %s: %llu line(s)", d->src[i]->spec,
+		    (unsigned long long)d->src[i]->lines);
+		if (d->src[i]->src && source_get_pos(d->src[i]->src, &pos)) {
+			if (*pos.cursor)
+				sbuf_printf(
+				    out, ", at cursor %s", escs(pos.cursor));
+			else
+				sbuf_printf(out, ", at byte %llu",
+				    (unsigned long long)pos.offset);
+		}
+		sbuf_adds(out, d->src[i]->ended ? ", ended\n" : "\n");
+	}
 	sbuf_printf(out,
 	    "lines:    %llu read, %llu without a header, %llu too "
 	    "long\n",
