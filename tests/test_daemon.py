@@ -329,9 +329,15 @@ def test_control(work):
           and 'login 1' in st and
           '1 relay lease(s), 2 listed, 2 banned now' in st and
           'firewall: none' in st, 'live status\n' + st)
-    # the daemon commits within a second: the store shows the ban
-    h.wait_until(lambda: '203.0.113.50' in cli('list', 'bans').stdout,
-                 timeout=5, what='the ban in the store')
+    # list and show ask the daemon too: its live state, at once
+    check(re.search(r'^203\.0\.113\.50 .* manual +banned by the admin$',
+                    cli('list', 'bans').stdout, re.M),
+          'list bans from the live state')
+    check('banned until' in cli('show', '203.0.113.50').stdout and
+          'relay lease until' in cli('show', '10.7.0.1').stdout,
+          'show from the live state')
+    r = cli('list', 'nonsense', ok=False)
+    check(r.returncode == 2, 'list of something unknown: exit 2')
     r = cli('unban', '203.0.113.50')
     check('unbanned 203.0.113.50' in r.stdout, 'unban through the daemon')
     r = cli('forget', '203.0.113.50')

@@ -52,17 +52,15 @@ when(int64_t t)
 	return t > 0 ? time_str(t) : "-";
 }
 
-int
-admin_list_relays(const struct config *cfg, bool all)
+void
+admin_print_relays(const struct policy *pol, bool all, bool header, FILE *out)
 {
-	struct policy pol;
-	struct store *st = admin_load(cfg, &pol);
 	int64_t now = (int64_t)time(NULL);
 	size_t n;
-	const struct relay_ip **v = relay_sorted(&pol.relay, &n);
+	const struct relay_ip **v = relay_sorted(&pol->relay, &n);
 
-	if (isatty(1))
-		printf("%-39s %-19s %-19s %-19s %6s %s\n", "# IP",
+	if (header)
+		fprintf(out, "%-39s %-19s %-19s %-19s %6s %s\n", "# IP",
 		    "LEASE UNTIL", "FIRST LOGIN", "LAST LOGIN", "LOGINS",
 		    "USER");
 	for (size_t i = 0; i < n; i++) {
@@ -70,45 +68,38 @@ admin_list_relays(const struct config *cfg, bool all)
 			continue;
 		for (uint32_t u = 0; u < v[i]->nusers; u++) {
 			const struct relay_user *ru = &v[i]->users[u];
-			printf("%-39s %-19s %-19s %-19s %6u %s\n",
+			fprintf(out, "%-39s %-19s %-19s %-19s %6u %s\n",
 			    ipaddr_str(&v[i]->ip), time_str(v[i]->end.key),
 			    time_str(ru->first), time_str(ru->last), ru->count,
 			    escs(ru->name));
 		}
 	}
 	free((void *)v);
-	policy_free(&pol);
-	store_close(st);
-	return 0;
 }
 
-int
-admin_list_blacklist(const struct config *cfg, bool all)
+void
+admin_print_blacklist(
+    const struct policy *pol, bool all, bool header, FILE *out)
 {
-	struct policy pol;
-	struct store *st = admin_load(cfg, &pol);
 	int64_t now = (int64_t)time(NULL);
 	size_t n;
-	struct bl_rec **v = bl_sorted(&pol.bl, &n);
+	struct bl_rec **v = bl_sorted(&pol->bl, &n);
 
-	if (isatty(1))
-		printf("%-39s %-19s %-19s %-19s %6s %6s %-18s %s\n", "# IP",
-		    "BANNED UNTIL", "FIRST HIT", "LAST HIT", "PERIOD", "TOTAL",
-		    "ORIGIN", "AUTHORITY");
+	if (header)
+		fprintf(out, "%-39s %-19s %-19s %-19s %6s %6s %-18s %s\n",
+		    "# IP", "BANNED UNTIL", "FIRST HIT", "LAST HIT", "PERIOD",
+		    "TOTAL", "ORIGIN", "AUTHORITY");
 	for (size_t i = 0; i < n; i++) {
 		const struct bl_rec *r = v[i];
-		if (!all && bl_expires(&pol.bl, r) <= now)
+		if (!all && bl_expires(&pol->bl, r) <= now)
 			continue;
-		printf("%-39s %-19s %-19s %-19s %6u %6u %-18s %s\n",
+		fprintf(out, "%-39s %-19s %-19s %-19s %6u %6u %-18s %s\n",
 		    ipaddr_str(&r->ip),
 		    bl_banned(r, now) ? time_str(r->ban_end) : "-",
 		    time_str(r->first), time_str(r->last), r->period, r->total,
 		    bl_origin_name(r->origin), escs(r->authority));
 	}
 	free(v);
-	policy_free(&pol);
-	store_close(st);
-	return 0;
 }
 
 static bool
@@ -120,13 +111,10 @@ parse_ip_arg(const char *s, struct ipaddr *ip)
 	return false;
 }
 
-int
-admin_show(const struct cli *cli, int argc, char **argv)
+void
+admin_print_show(const struct policy *p, const struct ipaddr *ipp, FILE *out)
 {
-	struct config *cfg;
-	struct policy pol;
-	struct store *st;
-	struct ipaddr ip;
+	const struct ipaddr ip = *ipp;
 	int64_t now = (int64_t)time(NULL);
 	const struct relay_ip *lease;
 	const struct bl_rec *rec;
@@ -134,6 +122,84 @@ admin_show(const struct cli *cli, int argc, char **argv)
 	const struct af_rec *af;
 	const char *why;
 	char d[64];
+
+	fprintf(out, "%s\n", ipaddr_str(&ip));
+	if ((why = policy_protected(p, &ip)) != NULL &&
+	    strcmp(why, "relay lease") != 0)
+		fprintf(out, "  never blacklisted: %s\n", why);
+	if ((lease = relay_get(&p->relay, &ip)) != NULL) {
+		fprintf(out, "  relay lease until %s%s\n",
+		    time_str(lease->end.key),
+		    lease->end.key <= now ? " (ended)" : "");
+		for (uint32_t i = 0; i < lease->nusers; i++)
+			fprintf(out,
+			    "    user %s: first login %s, last %s, %u "
+			    "login(s)\n",
+			    escs(lease->users[i].name),
+			    time_str(lease->users[i].first),
+			    time_str(lease->users[i].last),
+			    lease->users[i].count);
+	} else {
+		fprintf(out, "  no relay lease\n");
+	}
+	if ((rec = bl_get(&p->bl, &ip)) != NULL) {
+		fprintf(out, "  blacklisted by %s for %s: %s\n",
+		    escs(rec->authority), bl_origin_name(rec->origin),
+		    escs(rec->reason));
+		fprintf(
+		    out, "    host %s\n", *rec->host ? escs(rec->host) : "-");
+		fprintf(out, "    first hit %s, last hit %s\n",
+		    time_str(rec->first), time_str(rec->last));
+		fprintf(out,
+		    "    hits: %u in the current period, %u in all; rate "
+		    "%.6f/s\n",
+		    rec->period, rec->total, rec->rate);
+		if (bl_banned(rec, now))
+			fprintf(out, "    banned until %s\n",
+			    time_str(rec->ban_end));
+		else
+			fprintf(out, "    not banned%s%s\n",
+			    rec->ban_end ? "; last ban ended " : "",
+			    rec->ban_end ? time_str(rec->ban_end) : "");
+		fprintf(out, "    record expires %s\n",
+		    time_str(bl_expires(&p->bl, rec)));
+	} else {
+		fprintf(out, "  not blacklisted\n");
+	}
+	if ((fish = fish_get(&p->fish, &ip)) != NULL) {
+		fprintf(out,
+		    "  unknown recipients: %u pair(s), last %s, forgotten "
+		    "%s\n",
+		    fish->npairs, time_str(fish->t.last),
+		    time_str(fish->t.last + p->cfg.fish.expire));
+		for (uint32_t i = 0; i < fish->npairs; i++)
+			fprintf(out,
+			    "    <%s> from <%s>: %u time(s), %s .. %s\n",
+			    escs(fish->pairs[i].rcpt),
+			    escs(fish->pairs[i].sender), fish->pairs[i].hits,
+			    time_str(fish->pairs[i].first),
+			    time_str(fish->pairs[i].last));
+	}
+	if ((af = af_get(&p->af, &ip)) != NULL) {
+		for (int k = 0; k < AF__COUNT; k++)
+			if (af->count[k])
+				fprintf(out,
+				    "  failed %s: %u since %s (window %s)\n",
+				    k == AF_SASL ? "SMTP AUTH"
+						 : "POP3/IMAP logins",
+				    af->count[k], when(af->first[k]),
+				    dur_fmt_short(
+					p->cfg.af.window, d, sizeof(d)));
+	}
+}
+
+int
+admin_show(const struct cli *cli, int argc, char **argv)
+{
+	struct config *cfg;
+	struct policy pol;
+	struct store *st;
+	struct ipaddr ip;
 
 	if (argc != 1) {
 		fprintf(stderr, "usage: popauth show IP\n");
@@ -143,92 +209,48 @@ admin_show(const struct cli *cli, int argc, char **argv)
 		return 2;
 	cfg = app_load_config(cli);
 	st = admin_load(cfg, &pol);
-	printf("%s\n", ipaddr_str(&ip));
-	if ((why = policy_protected(&pol, &ip)) != NULL &&
-	    strcmp(why, "relay lease") != 0)
-		printf("  never blacklisted: %s\n", why);
-	if ((lease = relay_get(&pol.relay, &ip)) != NULL) {
-		printf("  relay lease until %s%s\n", time_str(lease->end.key),
-		    lease->end.key <= now ? " (ended)" : "");
-		for (uint32_t i = 0; i < lease->nusers; i++)
-			printf("    user %s: first login %s, last %s, %u "
-			       "login(s)\n",
-			    escs(lease->users[i].name),
-			    time_str(lease->users[i].first),
-			    time_str(lease->users[i].last),
-			    lease->users[i].count);
-	} else {
-		printf("  no relay lease\n");
-	}
-	if ((rec = bl_get(&pol.bl, &ip)) != NULL) {
-		printf("  blacklisted by %s for %s: %s\n", escs(rec->authority),
-		    bl_origin_name(rec->origin), escs(rec->reason));
-		printf("    host %s\n", *rec->host ? escs(rec->host) : "-");
-		printf("    first hit %s, last hit %s\n", time_str(rec->first),
-		    time_str(rec->last));
-		printf("    hits: %u in the current period, %u in all; rate "
-		       "%.6f/s\n",
-		    rec->period, rec->total, rec->rate);
-		if (bl_banned(rec, now))
-			printf("    banned until %s\n", time_str(rec->ban_end));
-		else
-			printf("    not banned%s%s\n",
-			    rec->ban_end ? "; last ban ended " : "",
-			    rec->ban_end ? time_str(rec->ban_end) : "");
-		printf("    record expires %s\n",
-		    time_str(bl_expires(&pol.bl, rec)));
-	} else {
-		printf("  not blacklisted\n");
-	}
-	if ((fish = fish_get(&pol.fish, &ip)) != NULL) {
-		printf("  unknown recipients: %u pair(s), last %s, forgotten "
-		       "%s\n",
-		    fish->npairs, time_str(fish->t.last),
-		    time_str(fish->t.last + pol.cfg.fish.expire));
-		for (uint32_t i = 0; i < fish->npairs; i++)
-			printf("    <%s> from <%s>: %u time(s), %s .. %s\n",
-			    escs(fish->pairs[i].rcpt),
-			    escs(fish->pairs[i].sender), fish->pairs[i].hits,
-			    time_str(fish->pairs[i].first),
-			    time_str(fish->pairs[i].last));
-	}
-	if ((af = af_get(&pol.af, &ip)) != NULL) {
-		for (int k = 0; k < AF__COUNT; k++)
-			if (af->count[k])
-				printf("  failed %s: %u since %s (window %s)\n",
-				    k == AF_SASL ? "SMTP AUTH"
-						 : "POP3/IMAP logins",
-				    af->count[k], when(af->first[k]),
-				    dur_fmt_short(
-					pol.cfg.af.window, d, sizeof(d)));
-	}
+	admin_print_show(&pol, &ip, stdout);
 	policy_free(&pol);
 	store_close(st);
 	config_free(cfg);
 	return 0;
 }
 
-int
-admin_list_bans(const struct config *cfg, bool all)
+void
+admin_print_bans(const struct policy *pol, bool all, bool header, FILE *out)
 {
-	struct policy pol;
-	struct store *st = admin_load(cfg, &pol);
 	int64_t now = (int64_t)time(NULL);
 	size_t n;
-	struct bl_rec **v = bl_sorted(&pol.bl, &n);
+	struct bl_rec **v = bl_sorted(&pol->bl, &n);
 
-	if (isatty(1))
-		printf("%-39s %-19s %-19s %6s %-18s %s\n", "# IP", "SINCE",
-		    "UNTIL", "HITS", "ORIGIN", "REASON");
+	if (header)
+		fprintf(out, "%-39s %-19s %-19s %6s %-18s %s\n", "# IP",
+		    "SINCE", "UNTIL", "HITS", "ORIGIN", "REASON");
 	for (size_t i = 0; i < n; i++) {
 		const struct bl_rec *r = v[i];
 		if (r->ban_end == 0 || (!all && !bl_banned(r, now)))
 			continue;
-		printf("%-39s %-19s %-19s %6u %-18s %s\n", ipaddr_str(&r->ip),
-		    when(r->ban_start), time_str(r->ban_end), r->total,
-		    bl_origin_name(r->origin), escs(r->reason));
+		fprintf(out, "%-39s %-19s %-19s %6u %-18s %s\n",
+		    ipaddr_str(&r->ip), when(r->ban_start),
+		    time_str(r->ban_end), r->total, bl_origin_name(r->origin),
+		    escs(r->reason));
 	}
 	free(v);
+}
+
+int
+admin_list(const struct config *cfg, const char *what, bool all)
+{
+	struct policy pol;
+	struct store *st = admin_load(cfg, &pol);
+	bool header = isatty(1);
+
+	if (strcmp(what, "relays") == 0)
+		admin_print_relays(&pol, all, header, stdout);
+	else if (strcmp(what, "bans") == 0)
+		admin_print_bans(&pol, all, header, stdout);
+	else
+		admin_print_blacklist(&pol, all, header, stdout);
 	policy_free(&pol);
 	store_close(st);
 	return 0;

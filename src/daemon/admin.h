@@ -1,9 +1,12 @@
 /*
  * admin - the commands that look at or change what popauth knows about
- * IPs: list blacklist, show, forget; and popauth 3's files (v3.c).
+ * IPs: list, show, status, ban, unban, forget; and popauth 3's files
+ * (v3.c).
  */
 #ifndef POPAUTH_ADMIN_H
 #define POPAUTH_ADMIN_H
+
+#include <stdio.h>
 
 #include "app.h"
 
@@ -14,17 +17,28 @@
  */
 struct store *admin_load(const struct config *cfg, struct policy *pol);
 
-/* `popauth list blacklist [--all]' */
-int admin_list_blacklist(const struct config *cfg, bool all);
-/* admin_list_relays - `popauth list relays [--all]' */
-int admin_list_relays(const struct config *cfg, bool all);
-
 /* `popauth show IP' */
 int admin_show(const struct cli *cli, int argc, char **argv);
 
 /* admin_status - `popauth status': the daemon, the state, the
  * firewall's health as the daemon last noted it */
 int admin_status(const struct cli *cli);
+/* admin_list - `popauth list relays|blacklist|bans [--all]' from the
+ * stored state (the daemon not running) */
+int admin_list(const struct config *cfg, const char *what, bool all);
+
+/* admin_print_* - the listings and `show' of a policy state (the stored
+ * one, or the daemon's live one); header: a first line naming the
+ * columns */
+void
+admin_print_relays(const struct policy *pol, bool all, bool header, FILE *out);
+void admin_print_blacklist(
+    const struct policy *pol, bool all, bool header, FILE *out);
+void
+admin_print_bans(const struct policy *pol, bool all, bool header, FILE *out);
+void
+admin_print_show(const struct policy *pol, const struct ipaddr *ip, FILE *out);
+
 /*
  * admin_change - `popauth ban IP [DURATION]', `unban IP...', `forget
  * IP...' (cmd) on a state that is open for change: the daemon's (through
@@ -35,8 +49,6 @@ int admin_change(struct app *app, const char *cmd, int argc, char **argv,
     FILE *out, FILE *err);
 int admin_change_offline(
     const struct cli *cli, const char *cmd, int argc, char **argv);
-/* admin_list_bans - `popauth list bans [--all]' */
-int admin_list_bans(const struct config *cfg, bool all);
 
 /* `popauth import-v3 SPOOLDIR [RBL_CACHE]' (v3.c) */
 int v3_import(const struct cli *cli, int argc, char **argv);

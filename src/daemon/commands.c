@@ -160,9 +160,7 @@ cmd_list(const struct cli *cli, int argc, char **argv)
 		return 2;
 	}
 	cfg = app_load_config(cli);
-	rc = strcmp(what, "relays") == 0 ? admin_list_relays(cfg, all)
-	    : strcmp(what, "bans") == 0  ? admin_list_bans(cfg, all)
-					 : admin_list_blacklist(cfg, all);
+	rc = admin_list(cfg, what, all);
 	config_free(cfg);
 	return rc;
 }

@@ -314,6 +314,54 @@ status(struct daemon *d, struct sbuf *out)
 	sbuf_printf(out, "firewall: %s\n", fw);
 }
 
+/* control_look - list and show of the live state; "-H": a header line
+ * (the client's standard output is a terminal) */
+static int
+control_look(
+    struct daemon *d, int argc, char **argv, struct sbuf *out, struct sbuf *err)
+{
+	bool all = false, header = false;
+	const char *what = NULL;
+	char *ob = NULL;
+	size_t on = 0;
+	struct ipaddr ip;
+	FILE *fo;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--all") == 0 || strcmp(argv[i], "-a") == 0)
+			all = true;
+		else if (strcmp(argv[i], "-H") == 0)
+			header = true;
+		else if (what == NULL)
+			what = argv[i];
+		else
+			what = "";
+	if (what == NULL ||
+	    (strcmp(argv[0], "show") == 0 &&
+		!ipaddr_parse(&ip, what, strlen(what))) ||
+	    (strcmp(argv[0], "list") == 0 && strcmp(what, "relays") != 0 &&
+		strcmp(what, "blacklist") != 0 && strcmp(what, "bans") != 0)) {
+		sbuf_printf(err,
+		    "popauth: the daemon does not list or show "
+		    "that");
+		return 2;
+	}
+	if ((fo = open_memstream(&ob, &on)) == NULL)
+		msg_fatal("open_memstream: %s", strerror(errno));
+	if (strcmp(argv[0], "show") == 0)
+		admin_print_show(&d->app.pol, &ip, fo);
+	else if (strcmp(what, "relays") == 0)
+		admin_print_relays(&d->app.pol, all, header, fo);
+	else if (strcmp(what, "bans") == 0)
+		admin_print_bans(&d->app.pol, all, header, fo);
+	else
+		admin_print_blacklist(&d->app.pol, all, header, fo);
+	fclose(fo);
+	sbuf_add(out, ob, on);
+	free(ob);
+	return 0;
+}
+
 /* control - a command from the control socket (control_fn) */
 static int
 control(void *arg, int argc, char **argv, struct sbuf *out, struct sbuf *err)
@@ -327,6 +375,8 @@ control(void *arg, int argc, char **argv, struct sbuf *out, struct sbuf *err)
 		status(d, out);
 		return 0;
 	}
+	if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "show") == 0)
+		return control_look(d, argc, argv, out, err);
 	if (strcmp(argv[0], "ban") != 0 && strcmp(argv[0], "unban") != 0 &&
 	    strcmp(argv[0], "forget") != 0) {
 		sbuf_printf(err, "popauth: the daemon does not take \"%s\"",

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../lib/mem.h"
 #include "../lib/msg.h"
@@ -55,6 +56,40 @@ live_or_offline(const struct cli *cli, int argc, char **argv)
 	    "popauth: the daemon is not running: the state is "
 	    "changed directly\n");
 	return admin_change_offline(cli, argv[0], argc - 1, argv + 1);
+}
+
+/*
+ * look - list and show: the daemon's live state through its control
+ * socket while it runs, else the stored one (which it commits about once
+ * a second); `list recognisers' needs neither
+ */
+static int
+look(const struct cli *cli, int argc, char **argv)
+{
+	bool recognisers = argc >= 2 && strcmp(argv[1], "recognisers") == 0;
+	struct config *cfg;
+	long pid;
+	int rc = -1;
+
+	if (!recognisers && argc >= 2) {
+		cfg = app_load_config(cli);
+		pid = lock_holder(cfg->state_directory, cfg->pid_file);
+		if (pid > 0) {
+			/* the header line, when a person reads it */
+			char **v = xcalloc((size_t)argc + 2, sizeof(*v));
+			memcpy(v, argv, (size_t)argc * sizeof(*v));
+			if (isatty(1) && strcmp(argv[0], "list") == 0)
+				v[argc++] = "-H";
+			rc = control_call(cfg, argc, v);
+			free(v);
+		}
+		config_free(cfg);
+		if (rc >= 0)
+			return rc;
+	}
+	if (strcmp(argv[0], "list") == 0)
+		return cmd_list(cli, argc - 1, argv + 1);
+	return admin_show(cli, argc - 1, argv + 1);
 }
 
 static void
@@ -159,10 +194,8 @@ main(int argc, char **argv)
 		rc = replay_main(&cli, nops - 1, ops + 1);
 	else if (strcmp(cmd, "test") == 0)
 		rc = cmd_test(&cli, nops - 1, ops + 1);
-	else if (strcmp(cmd, "list") == 0)
-		rc = cmd_list(&cli, nops - 1, ops + 1);
-	else if (strcmp(cmd, "show") == 0)
-		rc = admin_show(&cli, nops - 1, ops + 1);
+	else if (strcmp(cmd, "list") == 0 || strcmp(cmd, "show") == 0)
+		rc = look(&cli, nops, ops);
 	else if ((strcmp(cmd, "status") == 0 && nops == 1) ||
 	    strcmp(cmd, "ban") == 0 || strcmp(cmd, "unban") == 0 ||
 	    strcmp(cmd, "forget") == 0)
