@@ -33,6 +33,7 @@
 #include "../lib/loop.h"
 #include "../lib/mem.h"
 #include "../lib/msg.h"
+#include "../lib/usock.h"
 #include "config.h"
 #include "control.h"
 
@@ -180,12 +181,10 @@ struct control *
 control_new(struct loop *loop, const struct config *cfg, control_fn *fn,
     void *arg, char **err)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *path = cfg->control_socket;
 	struct control *c;
-	struct stat sb;
+	char *e = NULL;
 	int fd;
-	mode_t old;
 
 	gid_t gid = (gid_t)-1;
 	if (cfg->control_group && cfg->control_group[0]) {
@@ -201,32 +200,13 @@ control_new(struct loop *loop, const struct config *cfg, control_fn *fn,
 		}
 		gid = g->gr_gid;
 	}
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		*err = xstrfmt("control_socket %s: too long a path", path);
+	/* 0600 from the start: no window */
+	if ((fd = usock_listen(path, 0600, &e)) < 0) {
+		*err = xstrfmt("control_socket %s", e);
+		free(e);
 		return NULL;
 	}
-	if (lstat(path, &sb) == 0) {
-		if (!S_ISSOCK(sb.st_mode)) {
-			*err = xstrfmt("control_socket %s: exists and is no "
-				       "socket",
-			    path);
-			return NULL;
-		}
-		unlink(path); /* left by a daemon that died: we hold the lock */
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	old = umask(0177); /* 0600 from the start: no window */
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 16) < 0) {
-		umask(old);
-		*err = xstrfmt("control_socket %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	umask(old);
-	/* the group's members may connect too (0660) */
+	/* the group's members may connect too: the group first, then 0660 */
 	if (gid != (gid_t)-1 &&
 	    (chown(path, (uid_t)-1, gid) < 0 || chmod(path, 0660) < 0)) {
 		*err = xstrfmt("control_socket %s: %s", path, strerror(errno));

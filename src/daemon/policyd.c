@@ -35,14 +35,13 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../lib/loop.h"
 #include "../lib/mem.h"
 #include "../lib/msg.h"
+#include "../lib/usock.h"
 #include "maps.h"
 #include "policyd.h"
 
@@ -274,36 +273,10 @@ listen_on(const char *spec, char **unix_path, char **err)
 	int fd = -1;
 
 	if (strncmp(spec, "unix:", 5) == 0) {
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
-		const char *path = spec + 5;
-		struct stat sb;
-		if (*path != '/' || strlen(path) >= sizeof(sa.sun_path)) {
-			*err = xstrfmt("%s: an absolute path of at most %zu "
-				       "bytes",
-			    spec, sizeof(sa.sun_path) - 1);
-			return -1;
-		}
-		/* a socket left by a popauth that died; nothing else */
-		if (lstat(path, &sb) == 0) {
-			if (!S_ISSOCK(sb.st_mode)) {
-				*err = xstrfmt(
-				    "%s: exists and is no socket", spec);
-				return -1;
-			}
-			unlink(path);
-		}
-		strcpy(sa.sun_path, path);
-		fd = socket(
-		    AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0 ||
-		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    chmod(path, 0666) < 0 || listen(fd, 128) < 0) {
-			*err = xstrfmt("%s: %s", spec, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		*unix_path = xstrdup(path);
+		/* mode 0666: Postfix's smtpd runs as its own user; the
+		 * directory (Postfix's private/) is what keeps others out */
+		if ((fd = usock_listen(spec + 5, 0666, err)) >= 0)
+			*unix_path = xstrdup(spec + 5);
 		return fd;
 	}
 	if (strncmp(spec, "inet:", 5) == 0) {

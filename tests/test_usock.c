@@ -1,0 +1,43 @@
+/*
+ * test_usock - a listening unix socket: its mode from the start, a stale
+ * socket replaced, anything else at the path refused.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/usock.h"
+#include "tlib.h"
+
+int
+main(void)
+{
+	char path[600], *err = NULL;
+	struct stat sb;
+	int fd, fd2;
+
+	snprintf(path, sizeof(path), "%s/s.sock", t_tmpdir());
+	fd = usock_listen(path, 0600, &err);
+	T_OK(fd >= 0);
+	T_OK(stat(path, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+	    (sb.st_mode & 0777) == 0600);
+	/* a socket whose process is gone is replaced */
+	close(fd);
+	fd2 = usock_listen(path, 0666, &err);
+	T_OK(fd2 >= 0);
+	T_OK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0666);
+	close(fd2);
+	/* anything else there is left alone */
+	unlink(path);
+	t_write_file(path, "not a socket\n");
+	T_OK(usock_listen(path, 0600, &err) < 0 && strstr(err, "no socket"));
+	free(err);
+	T_OK(stat(path, &sb) == 0 && S_ISREG(sb.st_mode));
+	T_OK(usock_listen("relative.sock", 0600, &err) < 0 &&
+	    strstr(err, "absolute"));
+	free(err);
+	return t_done();
+}
