@@ -102,12 +102,14 @@ admin_print_blacklist(
 	free(v);
 }
 
+/* ip_arg - a command's IP operand; false with a word on err if it is
+ * none */
 static bool
-parse_ip_arg(const char *s, struct ipaddr *ip)
+ip_arg(const char *s, struct ipaddr *ip, FILE *err)
 {
 	if (ipaddr_parse(ip, s, strlen(s)))
 		return true;
-	fprintf(stderr, "popauth: \"%s\" is not an IP address\n", escs(s));
+	fprintf(err, "popauth: \"%s\" is not an IP address\n", escs(s));
 	return false;
 }
 
@@ -205,7 +207,7 @@ admin_show(const struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "usage: popauth show IP\n");
 		return 2;
 	}
-	if (!parse_ip_arg(argv[0], &ip))
+	if (!ip_arg(argv[0], &ip, stderr))
 		return 2;
 	cfg = app_load_config(cli);
 	st = admin_load(cfg, &pol);
@@ -238,22 +240,31 @@ admin_print_bans(const struct policy *pol, bool all, bool header, FILE *out)
 	free(v);
 }
 
+bool
+admin_print_list(const struct policy *pol, const char *what, bool all,
+    bool header, FILE *out)
+{
+	if (strcmp(what, "relays") == 0)
+		admin_print_relays(pol, all, header, out);
+	else if (strcmp(what, "bans") == 0)
+		admin_print_bans(pol, all, header, out);
+	else if (strcmp(what, "blacklist") == 0)
+		admin_print_blacklist(pol, all, header, out);
+	else
+		return false;
+	return true;
+}
+
 int
 admin_list(const struct config *cfg, const char *what, bool all)
 {
 	struct policy pol;
 	struct store *st = admin_load(cfg, &pol);
-	bool header = isatty(1);
+	bool ok = admin_print_list(&pol, what, all, isatty(1), stdout);
 
-	if (strcmp(what, "relays") == 0)
-		admin_print_relays(&pol, all, header, stdout);
-	else if (strcmp(what, "bans") == 0)
-		admin_print_bans(&pol, all, header, stdout);
-	else
-		admin_print_blacklist(&pol, all, header, stdout);
 	policy_free(&pol);
 	store_close(st);
-	return 0;
+	return ok ? 0 : 2;
 }
 
 int
@@ -263,17 +274,10 @@ admin_status(const struct cli *cli)
 	struct policy pol;
 	struct store *st = admin_load(cfg, &pol);
 	int64_t now = (int64_t)time(NULL);
-	long pid = lock_holder(cfg->state_directory, cfg->pid_file);
-	size_t banned = 0;
-	struct bl_rec *r;
 	char fw[700] = "", noted[32] = "";
 
-	if (pid > 0)
-		printf("daemon:   running, pid %ld\n", pid);
-	else
-		printf("daemon:   not running\n");
-	for (size_t c = 0; (r = iptab_next(&pol.bl.tab, &c)) != NULL;)
-		banned += bl_banned(r, now);
+	/* a running daemon answers `status' itself (control socket) */
+	printf("daemon:   not running\n");
 	if (st == NULL) {
 		printf("state:    %s/popauth.db does not exist yet\n",
 		    cfg->state_directory);
@@ -281,7 +285,7 @@ admin_status(const struct cli *cli)
 		printf("state:    %s: %zu relay lease(s), %zu listed, %zu "
 		       "banned now\n",
 		    store_path(st), relay_count(&pol.relay), bl_count(&pol.bl),
-		    banned);
+		    bl_count_banned(&pol.bl, now));
 		store_meta_get(st, "firewall", fw, sizeof(fw));
 		store_meta_get(st, "firewall_noted", noted, sizeof(noted));
 	}
@@ -313,15 +317,6 @@ open_for_change(struct app *app, const struct cli *cli, int64_t now)
 }
 
 /* ---- the commands that change the state: here, or in the daemon ---- */
-
-static bool
-ip_arg(const char *s, struct ipaddr *ip, FILE *err)
-{
-	if (ipaddr_parse(ip, s, strlen(s)))
-		return true;
-	fprintf(err, "popauth: \"%s\" is not an IP address\n", escs(s));
-	return false;
-}
 
 /* check_args - 0 when argv fits cmd, else 2 with the reason on err */
 static int

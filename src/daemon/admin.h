@@ -20,8 +20,9 @@ struct store *admin_load(const struct config *cfg, struct policy *pol);
 /* `popauth show IP' */
 int admin_show(const struct cli *cli, int argc, char **argv);
 
-/* admin_status - `popauth status': the daemon, the state, the
- * firewall's health as the daemon last noted it */
+/* admin_status - `popauth status' with the daemon not running: the
+ * state, the settings, the firewall's health as the daemon last noted it
+ * (a running daemon answers through its control socket) */
 int admin_status(const struct cli *cli);
 /* admin_list - `popauth list relays|blacklist|bans [--all]' from the
  * stored state (the daemon not running) */
@@ -38,6 +39,9 @@ void
 admin_print_bans(const struct policy *pol, bool all, bool header, FILE *out);
 void
 admin_print_show(const struct policy *pol, const struct ipaddr *ip, FILE *out);
+/* admin_print_list - what = relays, blacklist or bans; false for another */
+bool admin_print_list(const struct policy *pol, const char *what, bool all,
+    bool header, FILE *out);
 
 /*
  * admin_change - `popauth ban IP [DURATION]', `unban IP...', `forget

@@ -280,13 +280,8 @@ app_alertmail(const struct config *cfg, char **err)
 	    .freq = cfg->nullroute_freq,
 	    .total = (uint32_t)cfg->nullroute_total,
 	};
-	char *e = NULL;
-	struct alertmail *am = alertmail_new(&o, &e);
 
-	if (am == NULL) {
-		*err = e;
-	}
-	return am;
+	return alertmail_new(&o, err);
 }
 
 void

@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <grp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,7 @@
 #include "../lib/loop.h"
 #include "../lib/mem.h"
 #include "../lib/msg.h"
+#include "../lib/sbuf.h"
 #include "../lib/usock.h"
 #include "config.h"
 #include "control.h"
@@ -81,10 +81,10 @@ conn_timeout(struct loop *l, void *arg)
 static void
 run(struct ctl_conn *k, char *line)
 {
-	char *argv[CTL_MAX_WORDS + 1];
-	int argc = 0;
-	struct sbuf out = SBUF_INIT, err = SBUF_INIT;
-	int rc;
+	char *argv[CTL_MAX_WORDS + 1], *ob = NULL, *eb = NULL;
+	size_t on = 0, en = 0;
+	int argc = 0, rc = 2;
+	FILE *out, *err;
 
 	for (char *p = line; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
@@ -97,15 +97,21 @@ run(struct ctl_conn *k, char *line)
 	     w && argc < CTL_MAX_WORDS; w = strtok_r(NULL, " ", &save))
 		argv[argc++] = w;
 	argv[argc] = NULL;
-	rc = argc ? k->c->fn(k->c->arg, argc, argv, &out, &err) : 2;
+	if ((out = open_memstream(&ob, &on)) == NULL ||
+	    (err = open_memstream(&eb, &en)) == NULL)
+		msg_fatal(
+		    "control socket: open_memstream: %s", strerror(errno));
+	if (argc)
+		rc = k->c->fn(k->c->arg, argc, argv, out, err);
+	fclose(out);
+	fclose(err);
 	sbuf_printf(&k->out, "%d\n", rc);
-	if (out.len)
-		sbuf_add(&k->out, out.s, out.len);
-	for (char *save, *l = err.len ? strtok_r(err.s, "\n", &save) : NULL; l;
+	sbuf_add(&k->out, ob, on);
+	for (char *save, *l = en ? strtok_r(eb, "\n", &save) : NULL; l;
 	     l = strtok_r(NULL, "\n", &save))
 		sbuf_printf(&k->out, "! %s\n", l);
-	sbuf_free(&out);
-	sbuf_free(&err);
+	free(ob);
+	free(eb);
 }
 
 static void

@@ -13,16 +13,14 @@
 #define POPAUTH_CONTROL_H
 
 #include <stdbool.h>
-
-#include "../lib/sbuf.h"
+#include <stdio.h>
 
 struct loop;
 struct config;
 
 /* control_fn - run argv[0..argc) in the daemon: the exit status, output
- * on out, warnings on err */
-typedef int control_fn(
-    void *arg, int argc, char **argv, struct sbuf *out, struct sbuf *err);
+ * on out, warnings on err (both handed back to the client) */
+typedef int control_fn(void *arg, int argc, char **argv, FILE *out, FILE *err);
 
 struct control;
 

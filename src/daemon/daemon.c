@@ -256,76 +256,69 @@ firewall_changed(const struct config *a, const struct config *b)
 
 /* status - what `popauth status' shows of the running daemon */
 static void
-status(struct daemon *d, struct sbuf *out)
+status(struct daemon *d, FILE *out)
 {
 	const struct parser_stats *ps = &d->app.parser.st;
 	struct accessmap_stats rm, bm;
 	int64_t now = wall_now();
-	size_t banned = 0;
-	struct bl_rec *r;
 	char fw[700], up[64];
 
-	for (size_t c = 0; (r = iptab_next(&d->app.pol.bl.tab, &c)) != NULL;)
-		banned += bl_banned(r, now);
-	sbuf_printf(out, "daemon:   running, pid %ld, up %s (since %s)\n",
+	fprintf(out, "daemon:   running, pid %ld, up %s (since %s)\n",
 	    (long)getpid(), dur_fmt(now - d->started, up, sizeof(up)),
 	    time_str(d->started));
 	for (size_t i = 0; i < d->nsrc; i++) {
 		struct source_pos pos;
-		sbuf_printf(out, "source:   %s: %llu line(s)", d->src[i]->spec,
+		fprintf(out, "source:   %s: %llu line(s)", d->src[i]->spec,
 		    (unsigned long long)d->src[i]->lines);
 		if (d->src[i]->src && source_get_pos(d->src[i]->src, &pos)) {
 			if (*pos.cursor)
-				sbuf_printf(
+				fprintf(
 				    out, ", at cursor %s", escs(pos.cursor));
 			else
-				sbuf_printf(out, ", at byte %llu",
+				fprintf(out, ", at byte %llu",
 				    (unsigned long long)pos.offset);
 		}
-		sbuf_adds(out, d->src[i]->ended ? ", ended\n" : "\n");
+		fputs(d->src[i]->ended ? ", ended\n" : "\n", out);
 	}
-	sbuf_printf(out,
+	fprintf(out,
 	    "lines:    %llu read, %llu without a header, %llu too "
 	    "long\n",
 	    (unsigned long long)ps->lines, (unsigned long long)ps->unparsable,
 	    (unsigned long long)ps->oversized);
-	sbuf_adds(out, "events:  ");
+	fputs("events:  ", out);
 	for (int k = EVENT_NONE + 1; k < EVENT__COUNT; k++)
 		if (ps->events[k])
-			sbuf_printf(out, " %s %llu", event_kind_name(k),
+			fprintf(out, " %s %llu", event_kind_name(k),
 			    (unsigned long long)ps->events[k]);
-	sbuf_addc(out, '\n');
-	sbuf_printf(out,
+	fputc('\n', out);
+	fprintf(out,
 	    "state:    %zu relay lease(s), %zu listed, %zu banned "
 	    "now\n",
-	    relay_count(&d->app.pol.relay), bl_count(&d->app.pol.bl), banned);
+	    relay_count(&d->app.pol.relay), bl_count(&d->app.pol.bl),
+	    bl_count_banned(&d->app.pol.bl, now));
 	accessmap_get_stats(d->app.relay_map, &rm);
 	accessmap_get_stats(d->app.bl_map, &bm);
-	sbuf_printf(out,
+	fprintf(out,
 	    "maps:     relay %zu entries, %llu rebuild(s)%s; "
 	    "blacklist %zu entries, %llu rebuild(s)%s\n",
 	    rm.entries, (unsigned long long)rm.rebuilds,
 	    rm.healthy ? "" : ", FAILING", bm.entries,
 	    (unsigned long long)bm.rebuilds, bm.healthy ? "" : ", FAILING");
-	sbuf_printf(out, "policy:   %llu queries answered%s\n",
+	fprintf(out, "policy:   %llu queries answered%s\n",
 	    (unsigned long long)policyd_answered(d->policyd),
 	    d->policyd ? "" : " (no policy_service)");
 	fw_describe(d->app.fw, fw, sizeof(fw));
-	sbuf_printf(out, "firewall: %s\n", fw);
+	fprintf(out, "firewall: %s\n", fw);
 }
 
 /* control_look - list and show of the live state; "-H": a header line
  * (the client's standard output is a terminal) */
 static int
-control_look(
-    struct daemon *d, int argc, char **argv, struct sbuf *out, struct sbuf *err)
+control_look(struct daemon *d, int argc, char **argv, FILE *out, FILE *err)
 {
 	bool all = false, header = false;
 	const char *what = NULL;
-	char *ob = NULL;
-	size_t on = 0;
 	struct ipaddr ip;
-	FILE *fo;
 
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--all") == 0 || strcmp(argv[i], "-a") == 0)
@@ -336,39 +329,23 @@ control_look(
 			what = argv[i];
 		else
 			what = "";
-	if (what == NULL ||
-	    (strcmp(argv[0], "show") == 0 &&
-		!ipaddr_parse(&ip, what, strlen(what))) ||
-	    (strcmp(argv[0], "list") == 0 && strcmp(what, "relays") != 0 &&
-		strcmp(what, "blacklist") != 0 && strcmp(what, "bans") != 0)) {
-		sbuf_printf(err,
-		    "popauth: the daemon does not list or show "
-		    "that");
-		return 2;
+	if (what != NULL && strcmp(argv[0], "show") == 0 &&
+	    ipaddr_parse(&ip, what, strlen(what))) {
+		admin_print_show(&d->app.pol, &ip, out);
+		return 0;
 	}
-	if ((fo = open_memstream(&ob, &on)) == NULL)
-		msg_fatal("open_memstream: %s", strerror(errno));
-	if (strcmp(argv[0], "show") == 0)
-		admin_print_show(&d->app.pol, &ip, fo);
-	else if (strcmp(what, "relays") == 0)
-		admin_print_relays(&d->app.pol, all, header, fo);
-	else if (strcmp(what, "bans") == 0)
-		admin_print_bans(&d->app.pol, all, header, fo);
-	else
-		admin_print_blacklist(&d->app.pol, all, header, fo);
-	fclose(fo);
-	sbuf_add(out, ob, on);
-	free(ob);
-	return 0;
+	if (what != NULL && strcmp(argv[0], "list") == 0 &&
+	    admin_print_list(&d->app.pol, what, all, header, out))
+		return 0;
+	fprintf(err, "popauth: the daemon does not list or show that\n");
+	return 2;
 }
 
 /* control - a command from the control socket (control_fn) */
 static int
-control(void *arg, int argc, char **argv, struct sbuf *out, struct sbuf *err)
+control(void *arg, int argc, char **argv, FILE *out, FILE *err)
 {
 	struct daemon *d = arg;
-	char *ob = NULL, *eb = NULL;
-	size_t on = 0, en = 0;
 	int rc;
 
 	if (strcmp(argv[0], "status") == 0 && argc == 1) {
@@ -379,22 +356,13 @@ control(void *arg, int argc, char **argv, struct sbuf *out, struct sbuf *err)
 		return control_look(d, argc, argv, out, err);
 	if (strcmp(argv[0], "ban") != 0 && strcmp(argv[0], "unban") != 0 &&
 	    strcmp(argv[0], "forget") != 0) {
-		sbuf_printf(err, "popauth: the daemon does not take \"%s\"",
+		fprintf(err, "popauth: the daemon does not take \"%s\"\n",
 		    escs(argv[0]));
 		return 2;
 	}
-	FILE *fo = open_memstream(&ob, &on), *fe = open_memstream(&eb, &en);
-	if (fo == NULL || fe == NULL)
-		msg_fatal("open_memstream: %s", strerror(errno));
 	msg_info("control socket: %s%s%s", argv[0], argc > 1 ? " " : "",
 	    argc > 1 ? escs(argv[1]) : "");
-	rc = admin_change(&d->app, argv[0], argc - 1, argv + 1, fo, fe);
-	fclose(fo);
-	fclose(fe);
-	sbuf_add(out, ob, on);
-	sbuf_add(err, eb, en);
-	free(ob);
-	free(eb);
+	rc = admin_change(&d->app, argv[0], argc - 1, argv + 1, out, err);
 	need_commit(d);
 	schedule_expiry(d);
 	return rc;

@@ -25,6 +25,21 @@
 #include "daemon.h"
 #include "replay.h"
 
+/* ask_daemon - argv through the running daemon's control socket: its
+ * exit status; -1 when no daemon runs (*pid 0) or it does not answer */
+static int
+ask_daemon(const struct cli *cli, int argc, char **argv, long *pid)
+{
+	struct config *cfg = app_load_config(cli);
+	int rc = -1;
+
+	*pid = lock_holder(cfg->state_directory, cfg->pid_file);
+	if (*pid > 0)
+		rc = control_call(cfg, argc, argv);
+	config_free(cfg);
+	return rc;
+}
+
 /*
  * live_or_offline - status, ban, unban, forget: through the control
  * socket while the daemon runs (it holds the state), else on the state
@@ -33,23 +48,16 @@
 static int
 live_or_offline(const struct cli *cli, int argc, char **argv)
 {
-	struct config *cfg = app_load_config(cli);
-	long pid = lock_holder(cfg->state_directory, cfg->pid_file);
-	int rc;
+	long pid;
+	int rc = ask_daemon(cli, argc, argv, &pid);
 
-	if (pid > 0) {
-		rc = control_call(cfg, argc, argv);
-		if (rc < 0) {
-			fprintf(stderr,
-			    "popauth: the daemon runs (pid %ld) but does not "
-			    "answer on %s\n",
-			    pid, cfg->control_socket);
-			rc = 1;
-		}
-		config_free(cfg);
-		return rc;
-	}
-	config_free(cfg);
+	if (pid > 0 && rc < 0)
+		fprintf(stderr,
+		    "popauth: the daemon runs (pid %ld) but does not answer "
+		    "on its control_socket\n",
+		    pid);
+	if (pid > 0)
+		return rc < 0 ? 1 : rc;
 	if (strcmp(argv[0], "status") == 0)
 		return admin_status(cli);
 	fprintf(stderr,
@@ -66,24 +74,16 @@ live_or_offline(const struct cli *cli, int argc, char **argv)
 static int
 look(const struct cli *cli, int argc, char **argv)
 {
-	bool recognisers = argc >= 2 && strcmp(argv[1], "recognisers") == 0;
-	struct config *cfg;
-	long pid;
-	int rc = -1;
-
-	if (!recognisers && argc >= 2) {
-		cfg = app_load_config(cli);
-		pid = lock_holder(cfg->state_directory, cfg->pid_file);
-		if (pid > 0) {
-			/* the header line, when a person reads it */
-			char **v = xcalloc((size_t)argc + 2, sizeof(*v));
-			memcpy(v, argv, (size_t)argc * sizeof(*v));
-			if (isatty(1) && strcmp(argv[0], "list") == 0)
-				v[argc++] = "-H";
-			rc = control_call(cfg, argc, v);
-			free(v);
-		}
-		config_free(cfg);
+	if (argc >= 2 && strcmp(argv[1], "recognisers") != 0) {
+		/* the header line, when a person reads it */
+		char **v = xcalloc((size_t)argc + 2, sizeof(*v));
+		int n = argc;
+		long pid;
+		memcpy(v, argv, (size_t)argc * sizeof(*v));
+		if (isatty(1) && strcmp(argv[0], "list") == 0)
+			v[n++] = "-H";
+		int rc = ask_daemon(cli, n, v, &pid);
+		free(v);
 		if (rc >= 0)
 			return rc;
 	}

@@ -60,7 +60,6 @@ struct conn {
 
 struct listener {
 	int fd;
-	char *where;
 	char *unix_path; /* removed at the end */
 	struct policyd *pd;
 };
@@ -117,8 +116,6 @@ policyd_answered(const struct policyd *pd)
 {
 	return pd ? pd->answered : 0;
 }
-
-static void conn_io(struct loop *l, int fd, uint32_t events, void *arg);
 
 static void
 conn_close(struct conn *c)
@@ -359,7 +356,6 @@ policyd_new(struct loop *loop, struct app *app, char **err)
 		}
 		struct listener *ls = &pd->lv[pd->nl++];
 		ls->fd = fd;
-		ls->where = xstrdup(specs[i]);
 		ls->unix_path = path;
 		ls->pd = pd;
 		loop_io_add(loop, fd, EPOLLIN, accept_one, ls);
@@ -381,7 +377,6 @@ policyd_free(struct policyd *pd)
 		if (pd->lv[i].unix_path)
 			unlink(pd->lv[i].unix_path);
 		free(pd->lv[i].unix_path);
-		free(pd->lv[i].where);
 	}
 	free(pd->lv);
 	free(pd);

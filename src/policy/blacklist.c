@@ -123,6 +123,17 @@ bl_count(const struct blacklist *bl)
 	return iptab_count(&bl->tab);
 }
 
+size_t
+bl_count_banned(const struct blacklist *bl, int64_t now)
+{
+	const struct bl_rec *rec;
+	size_t n = 0;
+
+	for (size_t c = 0; (rec = iptab_next(&bl->tab, &c)) != NULL;)
+		n += bl_banned(rec, now);
+	return n;
+}
+
 int64_t
 bl_next_expiry(const struct blacklist *bl)
 {

@@ -82,6 +82,8 @@ void bl_configure(struct blacklist *bl, const struct bl_cfg *cfg);
 
 struct bl_rec *bl_get(const struct blacklist *bl, const struct ipaddr *ip);
 size_t bl_count(const struct blacklist *bl);
+/* bl_count_banned - records whose ban is on at now */
+size_t bl_count_banned(const struct blacklist *bl, int64_t now);
 
 /*
  * bl_add - a new record for ip at time t (ip must not be listed); `ban'

@@ -14,7 +14,7 @@
  *	element.
  *
  *	A failed run (not root, no nf_tables in the kernel) is logged with
- *	what nftables said and answered by a resync after a back-off (1 s
+ *	what nftables (ipset, iptables) said and answered by a resync after a back-off (1 s
  *	doubling to 60 s): the engine's list is the truth, and a resync puts
  *	all of it in whatever state the table was left.
  *
@@ -106,6 +106,18 @@ set_of(const struct ipaddr *ip)
 	return ip->af == 4 ? "ban4" : "ban6";
 }
 
+/* nft_drop - element e of ip's set gone, whether it was there or not: an
+ * add first makes the delete succeed, and a script is one transaction */
+static void
+nft_drop(struct sbuf *out, const struct fw_opts *o, const struct ipaddr *ip,
+    const char *e)
+{
+	sbuf_printf(out,
+	    "add element inet %s %s { %s }\n"
+	    "delete element inet %s %s { %s }\n",
+	    o->table, set_of(ip), e, o->table, set_of(ip), e);
+}
+
 void
 fw_nft_ban(struct sbuf *out, const struct fw_opts *o, const struct ipaddr *ip,
     int64_t until, int64_t now)
@@ -115,12 +127,10 @@ fw_nft_ban(struct sbuf *out, const struct fw_opts *o, const struct ipaddr *ip,
 
 	if (until <= now || !element(o, ip, &key, e, sizeof(e)))
 		return;
-	sbuf_printf(out,
-	    "add element inet %s %s { %s }\n"
-	    "delete element inet %s %s { %s }\n"
-	    "add element inet %s %s { %s timeout %llds }\n",
-	    o->table, set_of(ip), e, o->table, set_of(ip), e, o->table,
-	    set_of(ip), e, (long long)(until - now));
+	/* the element anew: its timeout replaced if it was there */
+	nft_drop(out, o, ip, e);
+	sbuf_printf(out, "add element inet %s %s { %s timeout %llds }\n",
+	    o->table, set_of(ip), e, (long long)(until - now));
 }
 
 struct keyed {
@@ -379,45 +389,63 @@ run_cmd(char *const argv[], const char *in, size_t inlen, char *err,
 	return ok;
 }
 
-/* ensure_rule - iptables' (or ip6tables') DROP rule for set at
- * o->rule_position in INPUT, unless it is there */
-static bool
-ensure_rule(
-    const struct fw_opts *o, const char *prog, int af, char *err, size_t size)
+/* input_argv - "prog -w OP INPUT [pos] rule..." into argv (room for 16) */
+static void
+input_argv(char **argv, const char *prog, const char *op, const char *pos,
+    const char *const *rule)
 {
-	char set[80], pos[16];
+	int n = 0;
+
+	argv[n++] = (char *)prog;
+	argv[n++] = "-w";
+	argv[n++] = (char *)op;
+	argv[n++] = "INPUT";
+	if (pos != NULL)
+		argv[n++] = (char *)pos;
+	for (int i = 0; rule[i] != NULL && n < 15; i++)
+		argv[n++] = (char *)rule[i];
+	argv[n] = NULL;
+}
+
+/* ensure_input - the INPUT rule with these words (after the chain),
+ * inserted at o->rule_position unless iptables -C finds it */
+static bool
+ensure_input(const struct fw_opts *o, const char *prog, const char *const *rule,
+    char *err, size_t size)
+{
+	char pos[16], *argv[16];
 	bool missing = false;
 
-	snprintf(set, sizeof(set), "%s%d", o->table, af);
-	snprintf(pos, sizeof(pos), "%u", o->rule_position);
-	char *check[] = {(char *)prog, "-w", "-C", "INPUT", "-m", "set",
-	    "--match-set", set, "src", "-j", "DROP", NULL};
-	char *insert[] = {(char *)prog, "-w", "-I", "INPUT", pos, "-m", "set",
-	    "--match-set", set, "src", "-j", "DROP", NULL};
-	if (run_cmd(check, NULL, 0, err, size, &missing))
+	input_argv(argv, prog, "-C", NULL, rule);
+	if (run_cmd(argv, NULL, 0, err, size, &missing))
 		return true;
 	if (!missing)
 		return false;
-	return run_cmd(insert, NULL, 0, err, size, NULL);
+	snprintf(pos, sizeof(pos), "%u", o->rule_position);
+	input_argv(argv, prog, "-I", pos, rule);
+	return run_cmd(argv, NULL, 0, err, size, NULL);
 }
 
-/* ensure_jump - INPUT's jump to popauth's chain, unless it is there */
+/* ensure_set_rule - the DROP rule for ipset <table><af> */
+static bool
+ensure_set_rule(
+    const struct fw_opts *o, const char *prog, int af, char *err, size_t size)
+{
+	char set[80];
+
+	snprintf(set, sizeof(set), "%s%d", o->table, af);
+	const char *rule[] = {
+	    "-m", "set", "--match-set", set, "src", "-j", "DROP", NULL};
+	return ensure_input(o, prog, rule, err, size);
+}
+
+/* ensure_jump - INPUT's jump to popauth's chain */
 static bool
 ensure_jump(const struct fw_opts *o, const char *prog, char *err, size_t size)
 {
-	char pos[16];
-	bool missing = false;
+	const char *rule[] = {"-j", o->table, NULL};
 
-	snprintf(pos, sizeof(pos), "%u", o->rule_position);
-	char *check[] = {
-	    (char *)prog, "-w", "-C", "INPUT", "-j", (char *)o->table, NULL};
-	char *insert[] = {(char *)prog, "-w", "-I", "INPUT", pos, "-j",
-	    (char *)o->table, NULL};
-	if (run_cmd(check, NULL, 0, err, size, &missing))
-		return true;
-	if (!missing)
-		return false;
-	return run_cmd(insert, NULL, 0, err, size, NULL);
+	return ensure_input(o, prog, rule, err, size);
 }
 
 /* run_iptables - one job of the iptables backend: both chains rebuilt,
@@ -451,8 +479,8 @@ run_ipset(const struct fw_opts *o, const struct sbuf *job, bool resync,
 	if (!run_cmd(restore, job->s, job->len - 1, err, size, NULL))
 		return false;
 	return !resync ||
-	    (ensure_rule(o, "iptables", 4, err, size) &&
-		ensure_rule(o, "ip6tables", 6, err, size));
+	    (ensure_set_rule(o, "iptables", 4, err, size) &&
+		ensure_set_rule(o, "ip6tables", 6, err, size));
 }
 
 /*
@@ -741,9 +769,9 @@ record(struct firewall *fw, bool ok, const char *err)
 	fw->st.runs++;
 	if (ok) {
 		if (fw->fails)
-			msg_info("firewall: nftables works again; popauth's "
-				 "table inet %s is current",
-			    fw->o.table);
+			msg_info("firewall: %s works again; popauth's bans are "
+				 "in place",
+			    backend_name(fw->o.backend));
 		fw->fails = 0;
 		fw->st.healthy = true;
 		fw->st.last_ok = time(NULL);
@@ -751,9 +779,9 @@ record(struct firewall *fw, bool ok, const char *err)
 	}
 	snprintf(fw->st.last_error, sizeof(fw->st.last_error), "%s",
 	    *err ? err : "failed, without a word");
-	msg_error("firewall: nftables: %s; bans stay stored and are put in "
-		  "place when it works",
-	    fw->st.last_error);
+	msg_error("firewall: %s: %s; bans stay stored and are put in place "
+		  "when it works",
+	    backend_name(fw->o.backend), fw->st.last_error);
 	fw->fails++;
 	fw->st.failures++;
 	fw->st.healthy = false;
@@ -789,6 +817,18 @@ worker_done(struct loop *l, int fd, uint32_t events, void *arg)
 	schedule(fw);
 }
 
+/* worker_start - the worker, on its first use; the loop (if any) hears
+ * of each script's end through its pipe */
+static void
+worker_start(struct firewall *fw)
+{
+	if (fw->w != NULL)
+		return;
+	fw->w = worker_new(&fw->o);
+	if (fw->loop)
+		loop_io_add(fw->loop, fw->w->pipe[0], EPOLLIN, worker_done, fw);
+}
+
 /* run - hand what is due to the worker (a loop timer) */
 static void
 run(struct loop *l, void *arg)
@@ -798,10 +838,7 @@ run(struct loop *l, void *arg)
 	bool resync;
 
 	(void)l;
-	if (fw->w == NULL) {
-		fw->w = worker_new(&fw->o);
-		loop_io_add(fw->loop, fw->w->pipe[0], EPOLLIN, worker_done, fw);
-	}
+	worker_start(fw);
 	if (fw->next_end && fw->next_end <= (int64_t)time(NULL)) {
 		fw->next_end = 0; /* a ban ended: iptables must drop it */
 		fw->want_resync = true;
@@ -885,11 +922,8 @@ fw_unban(struct firewall *fw, const struct ipaddr *ip)
 	if (fw->o.backend == FW_IPSET)
 		sbuf_printf(
 		    &fw->ops, "del %s%d %s -exist\n", fw->o.table, ip->af, e);
-	else /* add first: the delete succeeds whether it is there or not */
-		sbuf_printf(&fw->ops,
-		    "add element inet %s %s { %s }\n"
-		    "delete element inet %s %s { %s }\n",
-		    fw->o.table, set_of(ip), e, fw->o.table, set_of(ip), e);
+	else
+		nft_drop(&fw->ops, &fw->o, ip, e);
 	schedule(fw);
 }
 
@@ -919,12 +953,7 @@ fw_finish(struct firewall *fw)
 	}
 	if (!script(fw, &s, &resync))
 		return;
-	if (fw->w == NULL) {
-		fw->w = worker_new(&fw->o);
-		if (fw->loop)
-			loop_io_add(
-			    fw->loop, fw->w->pipe[0], EPOLLIN, worker_done, fw);
-	}
+	worker_start(fw);
 	worker_post(fw->w, &s, resync);
 	bool ok = worker_take(fw->w, err, sizeof(err));
 	finished(fw, ok, err);
