@@ -75,6 +75,29 @@ main(void)
 	T_OK(iptab_del(&u, &a4.ip) == &a4);
 	T_OK(iptab_get(&u, &a6.ip) == &a6);
 	iptab_free(&u);
+	/* a table past the size that goes on huge pages: 200k keys, every
+	 * one found after the growths, deletes shifting chains there too */
+	enum { BIG = 200000 };
+	struct rec *big = calloc(BIG, sizeof(*big));
+	struct iptab h;
+	iptab_init(&h, offsetof(struct rec, ip));
+	for (int i = 0; i < BIG; i++) {
+		big[i].ip.af = 4;
+		big[i].ip.a[0] = 10;
+		big[i].ip.a[1] = (uint8_t)(i >> 16);
+		big[i].ip.a[2] = (uint8_t)(i >> 8);
+		big[i].ip.a[3] = (uint8_t)i;
+		iptab_put(&h, &big[i]);
+	}
+	for (int i = 0; i < BIG; i += 2)
+		T_OK(iptab_del(&h, &big[i].ip) == &big[i]);
+	size_t found = 0;
+	for (int i = 0; i < BIG; i++)
+		found += iptab_get(&h, &big[i].ip) == (i % 2 ? &big[i] : NULL);
+	T_EQ_INT(found, BIG);
+	T_EQ_INT(iptab_count(&h), BIG / 2);
+	iptab_free(&h);
+	free(big);
 	iptab_free(&t);
 	return t_done();
 }

@@ -148,12 +148,19 @@ test_server(struct policy *p)
 	T_OK(write(a, req, strlen(req)) == (ssize_t)strlen(req));
 	turn(l, 50);
 	T_EQ_STR(got(a), "action=OK\n\n");
+	/* a keeps talking past its first deadline (the timer set at
+	 * connect): the deadline moves with each request */
+	turn(l, 700);
+	T_OK(write(a, req, strlen(req)) == (ssize_t)strlen(req));
+	turn(l, 700);
+	T_EQ_STR(got(a), "action=OK\n\n");
 	/* silent for policy_idle_timeout: closed */
 	c = client(path);
 	T_OK(write(c, "request=smtpd", 13) == 13);
 	turn(l, 1300);
 	T_EQ_STR(got(c), "EOF");
-	T_EQ_INT(policyd_answered(pd), 5);
+	T_EQ_STR(got(a), "EOF"); /* silent since its last request */
+	T_EQ_INT(policyd_answered(pd), 6);
 
 	close(a);
 	close(b);

@@ -54,6 +54,7 @@ struct conn {
 	int fd;
 	struct sbuf in, out;
 	struct loop_timer *idle;
+	uint64_t last_ms; /* monotonic time of the last read */
 	bool want_out; /* EPOLLOUT is on */
 	struct conn *next;
 };
@@ -136,11 +137,21 @@ conn_close(struct conn *c)
 	free(c);
 }
 
+/* idle_timeout - close a connection silent for policy_idle_timeout.  The
+ * timer is not moved at each read (a clock read and a heap operation per
+ * query); when it fires for a connection that spoke since, it is armed
+ * again for the new deadline. */
 static void
 idle_timeout(struct loop *l, void *arg)
 {
-	(void)l;
-	conn_close(arg);
+	struct conn *c = arg;
+	uint64_t due =
+	    c->last_ms + (uint64_t)c->pd->app->cfg->policy_idle_timeout * 1000;
+
+	if (due > loop_now_ms(l))
+		loop_timer_start_at(c->idle, due);
+	else
+		conn_close(c);
 }
 
 /* flush - write what waits; false if the connection is done for */
@@ -178,12 +189,12 @@ answer_all(struct conn *c)
 	struct deleg_req req;
 	const char *why = NULL;
 	enum deleg_status st;
+	int64_t now = (int64_t)time(NULL);
 
 	while ((st = deleg_next(c->in.s + off, c->in.len - off, &req, &used,
 		    &why)) == DELEG_REQUEST) {
 		policyd_answer(&pd->app->pol, cfg->blacklist_reply,
-		    cfg->policy_relay_states, &req, (int64_t)time(NULL),
-		    &c->out);
+		    cfg->policy_relay_states, &req, now, &c->out);
 		pd->answered++;
 		off += used;
 	}
@@ -204,20 +215,20 @@ static void
 conn_io(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct conn *c = arg;
-	char buf[READ_CHUNK];
 
-	(void)l;
 	if (events & EPOLLIN) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+		/* straight into the request buffer: no copy on the way */
+		sbuf_reserve(&c->in, READ_CHUNK);
+		ssize_t n = read(fd, c->in.s + c->in.len, READ_CHUNK);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0) {
 			conn_close(c);
 			return;
 		}
-		sbuf_add(&c->in, buf, (size_t)n);
-		loop_timer_start(c->idle,
-		    (uint64_t)c->pd->app->cfg->policy_idle_timeout * 1000);
+		c->in.len += (size_t)n;
+		c->in.s[c->in.len] = 0;
+		c->last_ms = loop_now_ms(l);
 		if (!answer_all(c)) {
 			flush(c); /* the requests before it are answered */
 			conn_close(c);
@@ -254,8 +265,10 @@ accept_one(struct loop *l, int fd, uint32_t events, void *arg)
 		c->pd = pd;
 		c->fd = cfd;
 		c->idle = loop_timer_new(pd->loop, idle_timeout, c);
-		loop_timer_start(c->idle,
-		    (uint64_t)pd->app->cfg->policy_idle_timeout * 1000);
+		c->last_ms = loop_now_ms(l);
+		loop_timer_start_at(c->idle,
+		    c->last_ms +
+			(uint64_t)pd->app->cfg->policy_idle_timeout * 1000);
 		c->next = pd->conns;
 		pd->conns = c;
 		pd->nconns++;

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "iptab.h"
 #include "mem.h"
@@ -67,12 +68,32 @@ place(struct iptab_slot *slots, size_t mask, void *rec, uint64_t h)
 	slots[i].hash = h;
 }
 
+#define HUGE_PAGE (2u << 20)
+
+/* slots_new - a zeroed slot array; a large one on huge pages where the
+ * kernel gives them (transparent huge pages, "madvise" mode): a lookup
+ * in a table of a million IPs is a random access, and a TLB miss on
+ * top of the cache miss would double its cost */
+static struct iptab_slot *
+slots_new(size_t n)
+{
+	size_t size = n * sizeof(struct iptab_slot);
+	struct iptab_slot *s;
+
+	if (size < HUGE_PAGE)
+		return xcalloc(n, sizeof(*s));
+	s = xmalloc_aligned(HUGE_PAGE, size);
+	(void)madvise(s, size, MADV_HUGEPAGE);
+	memset(s, 0, size);
+	return s;
+}
+
 void
 iptab_put(struct iptab *t, void *rec)
 {
 	if ((t->count + 1) * 10 > (t->mask + 1) * 7) {
 		size_t nmask = t->mask * 2 + 1;
-		struct iptab_slot *ns = xcalloc(nmask + 1, sizeof(*ns));
+		struct iptab_slot *ns = slots_new(nmask + 1);
 		for (size_t i = 0; i <= t->mask; i++)
 			if (t->slots[i].rec)
 				place(ns, nmask, t->slots[i].rec,
