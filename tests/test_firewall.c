@@ -390,7 +390,16 @@ test_runner(void)
 	T_OK(loop_clock_ms() - t0 >= 900);
 	T_OK(t_msg_has("works again"));
 	T_OK(set_has("ban4", "192.0.2.7 timeout"));
-	fw_finish(fw);
+
+	/* removed (a reload moved the bans): popauth's table goes, the
+	 * other stays; a second time is no error */
+	T_OK(fw_remove(fw));
+	char *tables = nft_out("list tables\n");
+	T_OK(strstr(tables, "inet popauth") == NULL &&
+	    strstr(tables, "inet other") != NULL);
+	free(tables);
+	T_OK(fw_remove(fw));
+	T_OK(t_msg_has("popauth's table \"popauth\" removed"));
 	fw_free(fw);
 	loop_free(l);
 }
@@ -476,6 +485,27 @@ test_ipset_runner(void)
 	free(s);
 	fw_get_stats(fw, &st);
 	T_OK(st.healthy && st.failures == 0);
+
+	/* removed: the rules first (a set in use cannot go), then the
+	 * sets; someone else's set and rule stay; twice is no error */
+	char *other[] = {"ipset", "create", "popauth_other", "hash:ip", NULL};
+	char *other_rule[] = {"iptables", "-w", "-A", "INPUT", "-p", "tcp",
+	    "--dport", "7", "-j", "DROP", NULL};
+	char *names[] = {"ipset", "list", "-n", NULL};
+	free(out_of(other));
+	free(out_of(other_rule));
+	T_OK(fw_remove(fw));
+	s = out_of(names);
+	T_OK(strstr(s, "popauth4") == NULL && strstr(s, "popauth6") == NULL &&
+	    strstr(s, "popauth_other") != NULL);
+	free(s);
+	s = out_of(rules);
+	T_OK(strstr(s, "popauth4") == NULL && strstr(s, "--dport 7") != NULL);
+	free(s);
+	s = out_of(rules6);
+	T_OK(strstr(s, "popauth6") == NULL);
+	free(s);
+	T_OK(fw_remove(fw));
 	fw_free(fw);
 	loop_free(l);
 }
@@ -534,6 +564,19 @@ test_iptables_runner(void)
 	free(s);
 	fw_get_stats(fw, &st);
 	T_OK(st.healthy && st.failures == 0);
+
+	/* removed: the jumps, then the chains; twice is no error */
+	char *all[] = {"iptables", "-w", "-S", NULL};
+	char *all6[] = {"ip6tables", "-w", "-S", NULL};
+	T_OK(fw_remove(fw));
+	s = out_of(all);
+	T_OK(strstr(s, "popauth") == NULL);
+	free(s);
+	s = out_of(all6);
+	T_OK(strstr(s, "popauth") == NULL);
+	free(s);
+	T_OK(fw_remove(fw));
+	T_OK(t_msg_has("popauth's chains \"popauth\" removed"));
 	fw_free(fw);
 	loop_free(l);
 }

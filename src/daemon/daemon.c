@@ -254,6 +254,32 @@ firewall_changed(const struct config *a, const struct config *b)
 	    a->firewall_refresh != b->firewall_refresh;
 }
 
+/* firewall_moved - a reload that puts the bans in other objects (or
+ * none): the old ones are to go */
+static bool
+firewall_moved(const struct config *a, const struct config *b)
+{
+	return strcmp(a->firewall, b->firewall) != 0 ||
+	    strcmp(a->firewall_table, b->firewall_table) != 0;
+}
+
+/* move_bans - the bans in their new place first, then popauth's old
+ * objects out; the old stay if the new place does not work (the loop
+ * waits for both: a reload is rare, and seconds at most) */
+static void
+move_bans(struct daemon *d, struct firewall *old_fw)
+{
+	struct fw_stats st;
+
+	fw_sync(d->app.fw);
+	fw_get_stats(d->app.fw, &st);
+	if (st.healthy)
+		fw_remove(old_fw);
+	else
+		msg_warn("reload: the new firewall does not work yet; "
+			 "popauth's old objects stay in force");
+}
+
 /* status - what `popauth status' shows of the running daemon */
 static void
 status(struct daemon *d, FILE *out)
@@ -550,10 +576,10 @@ reload(struct daemon *d)
 			    "reload: %s; keeping the firewall as it was", err);
 			free(err);
 		} else {
-			/* what the old one still had to do, then gone (a
-			 * renamed table stays: popauth does not know it is
-			 * no one else's now) */
+			/* what the old one still had to do */
 			fw_finish(old_fw);
+			if (firewall_moved(cfg, old))
+				move_bans(d, old_fw);
 			fw_free(old_fw);
 		}
 	}

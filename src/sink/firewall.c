@@ -14,9 +14,14 @@
  *	element.
  *
  *	A failed run (not root, no nf_tables in the kernel) is logged with
- *	what nftables (ipset, iptables) said and answered by a resync after a back-off (1 s
- *	doubling to 60 s): the engine's list is the truth, and a resync puts
- *	all of it in whatever state the table was left.
+ *	what nftables (ipset, iptables) said and answered by a resync after
+ *	a back-off (1 s doubling to 60 s): the engine's list is the truth,
+ *	and a resync puts all of it in whatever state the table was left.
+ *
+ *	fw_remove takes popauth's objects out (the table; the sets and
+ *	their INPUT rules; the chain and the jumps to it) when a reload
+ *	moves the bans elsewhere.  Stopping popauth does not: bans outlive
+ *	the daemon and end by their own timeouts.
  *
  * SECURITY
  *	Elements are addresses popauth formatted itself (inet_ntop), the
@@ -326,7 +331,11 @@ struct worker {
 	pthread_cond_t cv;
 	const struct fw_opts *o; /* the firewall's, for as long as it runs */
 	struct sbuf job; /* the script being run */
-	bool job_resync; /* it rebuilds the whole: check the rules too */
+	enum job_kind {
+		JOB_BANS, /* bans and unbans as they came */
+		JOB_RESYNC, /* the whole rebuilt: check the rules too */
+		JOB_REMOVE /* popauth's objects taken out */
+	} job_kind;
 	bool busy; /* job handed over, not yet taken back */
 	bool done; /* the worker has finished it */
 	bool stop;
@@ -483,6 +492,88 @@ run_ipset(const struct fw_opts *o, const struct sbuf *job, bool resync,
 		ensure_set_rule(o, "ip6tables", 6, err, size));
 }
 
+/* delete_input - every INPUT rule with these words gone.  -D fails when
+ * there is none left (or its set or chain is gone, so is the rule); a
+ * failure that matters shows when the set or chain cannot go. */
+static void
+delete_input(const char *prog, const char *const *rule)
+{
+	char *argv[16], err[8];
+
+	input_argv(argv, prog, "-D", NULL, rule);
+	for (int i = 0;
+	     i < 16 && run_cmd(argv, NULL, 0, err, sizeof(err), NULL); i++)
+		;
+}
+
+/* remove_ipset - the DROP rules, then popauth's sets that exist */
+static bool
+remove_ipset(const struct fw_opts *o, char *err, size_t size)
+{
+	char *names[] = {"ipset", "list", "-n", NULL};
+	struct spawn_result r;
+	struct sbuf script = SBUF_INIT;
+	bool ok = true;
+
+	for (int af = 4; af <= 6; af += 2) {
+		char set[80];
+		snprintf(set, sizeof(set), "%s%d", o->table, af);
+		const char *rule[] = {
+		    "-m", "set", "--match-set", set, "src", "-j", "DROP", NULL};
+		delete_input(af == 4 ? "iptables" : "ip6tables", rule);
+	}
+	spawn_sync(names, NULL, 0, IPSET_TIMEOUT_MS, &r);
+	if (!spawn_ok(&r)) {
+		char why[64], said[200];
+		first_line(said, sizeof(said), r.err.s);
+		snprintf(err, size, "ipset list %s: %s",
+		    spawn_describe(&r, why, sizeof(why)), said);
+		spawn_result_free(&r);
+		return false;
+	}
+	/* whole lines of `ipset list -n' are set names */
+	for (const char *p = r.out.s ? r.out.s : ""; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		size_t t = strlen(o->table);
+		if (n > t && strncmp(p, o->table, t) == 0 &&
+		    ((n == t + 1 && (p[t] == '4' || p[t] == '6')) ||
+			(n == t + 5 && (p[t] == '4' || p[t] == '6') &&
+			    strncmp(p + t + 1, "_new", 4) == 0)))
+			sbuf_printf(&script, "destroy %.*s\n", (int)n, p);
+		p += n + (nl != NULL);
+	}
+	spawn_result_free(&r);
+	if (script.len > 0) {
+		char *restore[] = {"ipset", "restore", NULL};
+		ok = run_cmd(restore, script.s, script.len, err, size, NULL);
+	}
+	sbuf_free(&script);
+	return ok;
+}
+
+/* remove_iptables - the jumps to popauth's chains, then the chains (a
+ * chain declared in the script exists to be deleted, so a missing one
+ * is no error) */
+static bool
+remove_iptables(const struct fw_opts *o, char *err, size_t size)
+{
+	const char *jump[] = {"-j", o->table, NULL};
+	char *v4[] = {"iptables-restore", "-w", "--noflush", NULL};
+	char *v6[] = {"ip6tables-restore", "-w", "--noflush", NULL};
+	struct sbuf script = SBUF_INIT;
+	bool ok;
+
+	delete_input("iptables", jump);
+	delete_input("ip6tables", jump);
+	sbuf_printf(&script, "*filter\n:%s - [0:0]\n-X %s\nCOMMIT\n", o->table,
+	    o->table);
+	ok = run_cmd(v4, script.s, script.len, err, size, NULL) &&
+	    run_cmd(v6, script.s, script.len, err, size, NULL);
+	sbuf_free(&script);
+	return ok;
+}
+
 /*
  * nft_warm - after a rebuild, libnftables refetches the table, elements
  * and all, at the next command: 15-30 ms with 100,000 bans, which would
@@ -522,9 +613,14 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		bool ok = false;
 		char err[sizeof(w->err)] = "";
-		if (w->o->backend == FW_IPSET) {
-			ok = run_ipset(
-			    w->o, &w->job, w->job_resync, err, sizeof(err));
+		if (w->job_kind == JOB_REMOVE && w->o->backend == FW_IPSET) {
+			ok = remove_ipset(w->o, err, sizeof(err));
+		} else if (w->job_kind == JOB_REMOVE &&
+		    w->o->backend == FW_IPTABLES) {
+			ok = remove_iptables(w->o, err, sizeof(err));
+		} else if (w->o->backend == FW_IPSET) {
+			ok = run_ipset(w->o, &w->job, w->job_kind == JOB_RESYNC,
+			    err, sizeof(err));
 		} else if (w->o->backend == FW_IPTABLES) {
 			ok = run_iptables(w->o, &w->job, err, sizeof(err));
 		} else if (ctx == NULL) {
@@ -535,7 +631,7 @@ worker_main(void *arg)
 			ok = nft_run_cmd_from_buffer(ctx, w->job.s) == 0;
 			first_line(err, sizeof(err),
 			    ok ? "" : nft_ctx_get_error_buffer(ctx));
-			if (ok && w->job_resync)
+			if (ok && w->job_kind == JOB_RESYNC)
 				nft_warm(ctx, w->o);
 		}
 		pthread_mutex_lock(&w->mu);
@@ -589,13 +685,13 @@ worker_free(struct worker *w)
 
 /* worker_post - hand a script over (the worker is idle) */
 static void
-worker_post(struct worker *w, struct sbuf *script, bool resync)
+worker_post(struct worker *w, const struct sbuf *script, enum job_kind kind)
 {
 	pthread_mutex_lock(&w->mu);
 	sbuf_reset(&w->job);
 	sbuf_add(&w->job, script->s, script->len);
 	sbuf_addc(&w->job, 0);
-	w->job_resync = resync;
+	w->job_kind = kind;
 	w->busy = true;
 	w->done = false;
 	pthread_cond_broadcast(&w->cv);
@@ -850,7 +946,7 @@ run(struct loop *l, void *arg)
 		return;
 	}
 	msg_debug("firewall: %zu bytes of script", s.len);
-	worker_post(fw->w, &s, resync);
+	worker_post(fw->w, &s, resync ? JOB_RESYNC : JOB_BANS);
 	sbuf_free(&s);
 }
 
@@ -937,7 +1033,7 @@ fw_resync(struct firewall *fw)
 }
 
 void
-fw_finish(struct firewall *fw)
+fw_sync(struct firewall *fw)
 {
 	struct sbuf s = SBUF_INIT;
 	char err[256];
@@ -954,8 +1050,56 @@ fw_finish(struct firewall *fw)
 	if (!script(fw, &s, &resync))
 		return;
 	worker_start(fw);
-	worker_post(fw->w, &s, resync);
+	worker_post(fw->w, &s, resync ? JOB_RESYNC : JOB_BANS);
 	bool ok = worker_take(fw->w, err, sizeof(err));
 	finished(fw, ok, err);
 	sbuf_free(&s);
+	schedule(fw); /* an iptables ban end, a retry */
+}
+
+void
+fw_finish(struct firewall *fw)
+{
+	fw_sync(fw);
+	if (fw->timer)
+		loop_timer_stop(fw->timer);
+}
+
+/* objects - what popauth keeps in the kernel with this backend */
+static const char *
+objects(enum fw_backend b)
+{
+	return b == FW_NFTABLES ? "table" : b == FW_IPSET ? "sets" : "chains";
+}
+
+bool
+fw_remove(struct firewall *fw)
+{
+	struct sbuf s = SBUF_INIT;
+	char err[256];
+
+	if (fw->o.backend == FW_NONE)
+		return true;
+	if (fw->timer)
+		loop_timer_stop(fw->timer);
+	if (fw->w != NULL && worker_busy(fw->w))
+		worker_take(fw->w, err, sizeof(err));
+	sbuf_reset(&fw->ops);
+	fw->want_resync = false;
+	fw->next_end = 0;
+	/* nftables: the first line makes the delete succeed either way */
+	sbuf_printf(&s, "add table inet %s\ndelete table inet %s\n",
+	    fw->o.table, fw->o.table);
+	worker_start(fw);
+	worker_post(fw->w, &s, JOB_REMOVE);
+	sbuf_free(&s);
+	if (!worker_take(fw->w, err, sizeof(err))) {
+		msg_error("firewall: %s: popauth's %s \"%s\" not removed: %s",
+		    backend_name(fw->o.backend), objects(fw->o.backend),
+		    fw->o.table, *err ? err : "failed, without a word");
+		return false;
+	}
+	msg_info("firewall: %s: popauth's %s \"%s\" removed",
+	    backend_name(fw->o.backend), objects(fw->o.backend), fw->o.table);
+	return true;
 }

@@ -90,8 +90,15 @@ void fw_ban(struct firewall *fw, const struct ipaddr *ip, int64_t until);
 void fw_unban(struct firewall *fw, const struct ipaddr *ip);
 /* fw_resync - rebuild popauth's table from the list */
 void fw_resync(struct firewall *fw);
-/* fw_finish - at exit: wait for a running script, then run what is due */
+/* fw_sync - wait for a running script, then run what is due, now */
+void fw_sync(struct firewall *fw);
+/* fw_finish - at exit: fw_sync, and nothing more scheduled */
 void fw_finish(struct firewall *fw);
+/* fw_remove - take popauth's objects of this configuration out of the
+ * kernel (nft table; ipsets and their INPUT rules; chain and the jumps to
+ * it), waiting for it; false (logged) if that failed.  For a reload that
+ * puts the bans elsewhere; nothing more is done with fw after it. */
+bool fw_remove(struct firewall *fw);
 
 void fw_get_stats(const struct firewall *fw, struct fw_stats *st);
 

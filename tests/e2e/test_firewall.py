@@ -25,6 +25,9 @@ namespaces this test creates and deletes.
        at once
     5. `inet other` (and, for ipset, someone else's iptables rule)
        untouched throughout
+    6. a reload that moves the bans (to the next backend, or for nftables
+       alone to another table): a ban is in the new place, and popauth's
+       old table, sets or chains are gone
 
 SAFETY
     Everything happens inside the two namespaces (the host's ruleset and
@@ -90,9 +93,8 @@ def connect(src, dst):
     return sh(sys.executable, '-c', CLIENT, src, dst, ns=CLI).strip()
 
 
-def nft_set(name):
-    return sh('nft', 'list', 'set', 'inet', 'popauth', name, ns=SRV,
-              ok=False)
+def nft_set(name, table='popauth'):
+    return sh('nft', 'list', 'set', 'inet', table, name, ns=SRV, ok=False)
 
 
 def make_namespaces():
@@ -121,19 +123,19 @@ def fishing(ip, n):
         % (stamp, 100 + i, ip, i, i) for i in range(n))
 
 
-def in_set(backend, fam):
+def in_set(backend, fam, table='popauth'):
     """what popauth's set (or chain) of family fam (4, 6) lists in the
     server namespace"""
     if backend == 'ipset':
-        return sh('ipset', 'list', 'popauth%d' % fam, ns=SRV, ok=False)
+        return sh('ipset', 'list', '%s%d' % (table, fam), ns=SRV, ok=False)
     if backend == 'iptables-script':
         return sh('iptables' if fam == 4 else 'ip6tables', '-w', '-S',
-                  'popauth', ns=SRV, ok=False)
-    return nft_set('ban%d' % fam)
+                  table, ns=SRV, ok=False)
+    return nft_set('ban%d' % fam, table)
 
 
-def banned(backend, ip):
-    s = in_set(backend, 6 if ':' in ip else 4)
+def banned(backend, ip, table='popauth'):
+    s = in_set(backend, 6 if ':' in ip else 4, table)
     if backend == 'iptables-script':
         return '-s %s/%d -j DROP' % (ip, 128 if ':' in ip else 32) in s
     return '%s timeout' % ip in s
@@ -149,8 +151,27 @@ def flush_set(backend, fam):
         sh('nft', 'flush', 'set', 'inet', 'popauth', 'ban%d' % fam, ns=SRV)
 
 
-def scenario(backend, work):
-    """the whole story with one firewall backend, in fresh namespaces"""
+def leftovers(backend, table='popauth'):
+    """popauth's objects of this backend and table still in the server
+    namespace, as text ('' if none)"""
+    if backend == 'nftables':
+        t = sh('nft', 'list', 'tables', ns=SRV)
+        return 'inet %s' % table if 'inet %s\n' % table in t else ''
+    found = []
+    for prog in ('iptables', 'ip6tables'):
+        for line in sh(prog, '-w', '-S', ns=SRV).splitlines():
+            if (backend == 'ipset' and '--match-set %s' % table in line) or \
+               (backend != 'ipset' and line.split()[-1:] == [table]):
+                found.append(prog + ' ' + line)
+    if backend == 'ipset':
+        found += [n for n in sh('ipset', 'list', '-n', ns=SRV).split()
+                  if n.startswith(table)]
+    return ', '.join(found)
+
+
+def scenario(backend, work, move_to):
+    """the whole story with one firewall backend, in fresh namespaces;
+    at the end a reload moves the bans to move_to (backend, table)"""
     h.note('--- firewall = %s' % backend)
     procs = []
     err_path = os.path.join(work, 'stderr')
@@ -270,6 +291,40 @@ def scenario(backend, work):
                     else '-A INPUT -j popauth')
             check('--dport 7 -j DROP' in rules and rules.count(mine) == 1,
                   "someone else's iptables rule kept, popauth's once")
+
+        # 6. a reload moves the bans: in the new place, the old gone
+        pa = subprocess.Popen(['ip', 'netns', 'exec', SRV,
+                               os.environ['POPAUTH'], '-c', conf, 'run'],
+                              stdout=err, stderr=err)
+        procs.append(pa)
+        h.wait_until(lambda: 'running' in sh(
+            os.environ['POPAUTH'], '-c', conf, 'status', ns=SRV, ok=False),
+            timeout=10, what='popauth running again')
+        cmd('ban', '192.0.2.3', '10m')
+        h.wait_until(lambda: banned(backend, '192.0.2.3'), timeout=5,
+                     what='the ban in %s' % backend)
+        nb, nt = move_to
+        with open(conf) as f:
+            text = f.read().replace('firewall = %s\n' % backend,
+                                    'firewall = %s\nfirewall_table = %s\n'
+                                    % (nb, nt))
+        with open(conf, 'w') as f:
+            f.write(text)
+        pa.send_signal(signal.SIGHUP)
+        h.wait_until(lambda: banned(nb, '192.0.2.3', nt) and
+                     leftovers(backend) == '', timeout=10,
+                     what='the ban moved from %s to %s (%s); left: %s'
+                     % (backend, nb, nt, leftovers(backend)))
+        check(connect('192.0.2.3', '192.0.2.1') == 'dropped',
+              'a reload moved the ban to %s (%s), and removed popauth\'s '
+              'old %s objects' % (nb, nt, backend))
+        pa.send_signal(signal.SIGTERM)
+        pa.wait(timeout=30)
+        other = sh('nft', 'list', 'table', 'inet', 'other', ns=SRV)
+        check('tcp dport 9 drop' in other and (
+            backend == 'nftables' or '--dport 7 -j DROP' in
+            sh('iptables', '-w', '-S', 'INPUT', ns=SRV)),
+            "someone else's rules survive the move")
     except BaseException:
         with open(err_path) as f:
             sys.stderr.write(f.read()[-3000:])
@@ -304,10 +359,14 @@ def main():
         host_sets = sh('ipset', 'list', '-n')
     else:
         h.note('ipset or iptables missing: the ipset backend is not run')
-    for backend in backends:
+    for i, backend in enumerate(backends):
         work = tempfile.mkdtemp(prefix='popauth-fw-')
+        # the reload at the end moves the bans to the next backend, or
+        # (nftables alone) to another table
+        move_to = ((backends[(i + 1) % len(backends)], 'popauth')
+                   if len(backends) > 1 else ('nftables', 'moved'))
         try:
-            scenario(backend, work)
+            scenario(backend, work, move_to)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     check(sh('nft', 'list', 'tables') == host_tables,
