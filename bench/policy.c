@@ -223,7 +223,7 @@ main(int argc, char **argv)
 	msg_open("bench-policy", MSG_DEST_STDERR, NULL);
 	msg_set_level(MSG_WARN);
 	memset(&app, 0, sizeof(app));
-	snprintf(over, sizeof(over), "policy_service=unix:%s", path);
+	snprintf(over, sizeof(over), "policy_listen=unix:%s", path);
 	app.cfg = config_load(NULL, true, ov, 3, &err);
 	if (app.cfg == NULL) {
 		fprintf(stderr, "%s\n", err);

@@ -95,7 +95,7 @@ test_server(struct policy *p)
 	T_CASE("the server");
 	signal(SIGPIPE, SIG_IGN); /* our clients write to closed sockets */
 	snprintf(path, sizeof(path), "%s/policy.sock", t_tmpdir());
-	snprintf(over, sizeof(over), "policy_service=unix:%s", path);
+	snprintf(over, sizeof(over), "policy_listen=unix:%s", path);
 	memset(&app, 0, sizeof(app));
 	app.cfg = config_load(NULL, true, ov, 4, &err);
 	T_OK(app.cfg != NULL);

@@ -154,7 +154,7 @@ static const struct cfg_key keys[] = {
 	"the admin commands' line to the running daemon"},
     {"control_group", T_LIST, "", OFF(control_group), 0, 0, NULL,
 	"a group whose members may use the control socket too"},
-    {"policy_service", T_LIST, "", OFF(policy_service), 0, 0, NULL,
+    {"policy_listen", T_LIST, "", OFF(policy_listen), 0, 0, NULL,
 	"answer Postfix's check_policy_service here: unix:/path, "
 	"inet:127.0.0.1:port (empty: off)"},
     {"policy_relay_states", T_LIST, "RCPT", OFF(policy_relay_states), 0, 0,

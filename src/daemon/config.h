@@ -73,7 +73,7 @@ struct config {
 	int64_t firewall_rule_position;
 	char *control_socket;
 	char **control_group; /* none: root and the daemon's user only */
-	char **policy_service; /* "unix:/path", "inet:host:port" */
+	char **policy_listen; /* "unix:/path", "inet:host:port" */
 	char **policy_relay_states;
 	int64_t policy_idle_timeout;
 	int64_t alert_threshold;

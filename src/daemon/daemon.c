@@ -62,7 +62,7 @@ struct daemon {
 	struct loop_timer *expiry;
 	struct loop_timer *commit;
 	struct loop_timer *fw_refresh;
-	struct policyd *policyd; /* NULL: no policy_service */
+	struct policyd *policyd; /* NULL: no policy_listen */
 	struct control *control;
 	int64_t started;
 	bool stopping;
@@ -332,7 +332,7 @@ status(struct daemon *d, FILE *out)
 	    (unsigned long long)bm.rebuilds, bm.healthy ? "" : ", FAILING");
 	fprintf(out, "policy:   %llu queries answered%s\n",
 	    (unsigned long long)policyd_answered(d->policyd),
-	    d->policyd ? "" : " (no policy_service)");
+	    d->policyd ? "" : " (no policy_listen)");
 	fw_describe(d->app.fw, fw, sizeof(fw));
 	fprintf(out, "firewall: %s\n", fw);
 }
@@ -593,14 +593,14 @@ reload(struct daemon *d)
 		d->app.alert = am;
 		alertmail_attach(am, d->loop);
 	}
-	if (!same_list(cfg->policy_service, old->policy_service)) {
+	if (!same_list(cfg->policy_listen, old->policy_listen)) {
 		/* the old listeners go first: the new may want their address */
 		policyd_free(d->policyd);
 		d->app.cfg = cfg;
 		d->policyd = policyd_new(d->loop, &d->app, &err);
 		d->app.cfg = old;
 		if (d->policyd == NULL && err != NULL) {
-			msg_error("reload: policy_service %s; the policy "
+			msg_error("reload: policy_listen %s; the policy "
 				  "service is off",
 			    err);
 			free(err);
@@ -674,7 +674,7 @@ daemon_run(const struct cli *cli)
 	alertmail_attach(d.app.alert, d.loop);
 	d.policyd = policyd_new(d.loop, &d.app, &err);
 	if (d.policyd == NULL && err != NULL)
-		msg_fatal("policy_service %s", err);
+		msg_fatal("policy_listen %s", err);
 	if ((d.control = control_new(d.loop, d.app.cfg, control, &d, &err)) ==
 	    NULL)
 		msg_fatal("%s", err);

@@ -345,7 +345,7 @@ bad:
 struct policyd *
 policyd_new(struct loop *loop, struct app *app, char **err)
 {
-	char *const *specs = app->cfg->policy_service;
+	char *const *specs = app->cfg->policy_listen;
 	struct policyd *pd;
 	size_t n = 0;
 

@@ -17,7 +17,7 @@ struct loop;
 struct policyd;
 
 /*
- * policyd_new - listen on every address of cfg->policy_service
+ * policyd_new - listen on every address of cfg->policy_listen
  * ("unix:/path", "inet:127.0.0.1:port", "inet:[::1]:port") on the loop;
  * NULL and *err (which address, why) if one cannot be had.  With no
  * address configured: NULL, *err NULL.

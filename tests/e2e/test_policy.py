@@ -4,7 +4,7 @@
 A private Postfix whose relay and client restrictions ask popauth through
 check_policy_service (inet:127.0.0.1:PORT) instead of its access maps, with
 smtpd_policy_service_default_action = DUNNO; Dovecot for the logins;
-popauth `run` with policy_service on that port, reading both logs.
+popauth `run` with policy_listen on that port, reading both logs.
 
     1. 127.0.0.5 is refused relay; it logs in over POP3; as soon as popauth
        has read the login, the very next SMTP transaction may relay (no map
@@ -54,7 +54,7 @@ def main():
         'smtpd_policy_service_default_action': 'DUNNO',
     }
     with h.Mail(main_cf=extra) as mail:
-        settings = dict(policy_service='inet:127.0.0.1:%d' % port,
+        settings = dict(policy_listen='inet:127.0.0.1:%d' % port,
                         map_rebuild_delay='0')
         with mail.popauth(**settings) as pa:
             log = pa.stderr_cursor()
