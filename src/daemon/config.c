@@ -166,8 +166,8 @@ static const struct cfg_key keys[] = {
 	"never)"},
     {"alert_to", T_STR, "root", OFF(alert_to), 0, 0, NULL,
 	"who gets the alert mail"},
-    {"sendmail_path", T_STR, "sendmail", OFF(sendmail_path), 0, 0, NULL,
-	"sendmail program (Postfix's)"},
+    {"sendmail_path", T_STR, "/usr/sbin/sendmail", OFF(sendmail_path), 0, 0,
+	NULL, "sendmail program (Postfix's)"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
