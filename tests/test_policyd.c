@@ -23,6 +23,7 @@
 static const char *reply = "554 Your IP address has been blacklisted by "
 			   "{authority}. {reason}";
 static char *rcpt_only[] = {"RCPT", NULL};
+static char **states = rcpt_only; /* what ask() configures */
 
 static const char *
 ask(const struct policy *p, const char *ip, const char *state, int64_t now)
@@ -39,7 +40,7 @@ ask(const struct policy *p, const char *ip, const char *state, int64_t now)
 	    state, ip);
 	T_OK(deleg_next(buf, strlen(buf), &r, &used, &why) == DELEG_REQUEST);
 	sbuf_reset(&out);
-	policyd_answer(p, reply, rcpt_only, &r, now, &out);
+	policyd_answer(p, reply, states, &r, now, &out);
 	return out.s;
 }
 
@@ -204,6 +205,11 @@ main(void)
 	T_EQ_STR(ask(&p, "", "RCPT", t), "action=DUNNO\n\n");
 	/* IPv4-mapped IPv6 is the IPv4 client */
 	T_EQ_STR(ask(&p, "::ffff:192.0.2.5", "RCPT", t), "action=OK\n\n");
+	/* no relay states (the blacklist alone): never OK */
+	states = NULL;
+	T_EQ_STR(ask(&p, "192.0.2.5", "RCPT", t + 60), "action=DUNNO\n\n");
+	T_OK(strstr(ask(&p, "203.0.113.9", "RCPT", t), "action=554 ") != NULL);
+	states = rcpt_only;
 
 	t_msg_capture();
 	/* the server asks at the wall clock: a lease from now */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """test_policy - popauth as Postfix's policy service, no maps at all.
 
-A private Postfix whose relay and client restrictions ask popauth through
+A private Postfix whose relay restrictions ask popauth through
 check_policy_service (inet:127.0.0.1:PORT) instead of its access maps, with
 smtpd_policy_service_default_action = DUNNO; Dovecot for the logins;
 popauth `run` with policy_listen on that port, reading both logs.
@@ -48,7 +48,8 @@ def main():
     extra = {
         'smtpd_helo_required': 'yes',
         'smtpd_helo_restrictions': 'check_helo_access ' + HELO_CHECK,
-        'smtpd_client_restrictions': policy,
+        # as popauth(8) shows: one line in the relay restrictions, before
+        # reject_unauth_destination, for the leases and the blacklist
         'smtpd_relay_restrictions': 'permit_mynetworks, %s, '
                                     'reject_unauth_destination' % policy,
         'smtpd_policy_service_default_action': 'DUNNO',
