@@ -395,18 +395,29 @@ def test_control_peers(work):
     os.chmod(ctl, 0o666)
     check('closed without an answer' in as_nobody(),
           'made reachable by hand: the daemon still refuses nobody')
-    h.LogCursor(d.err, 0).wait(r'control socket: uid 65534 refused')
-    check(d.stop(signal.SIGTERM) == 0, 'stopped')
+    cur = h.LogCursor(d.err, 0)
+    cur.wait(r'control socket: uid 65534 refused')
+    # control_group set by a reload: the socket made again, the group's
     with open(d.conf, 'a') as f:
         f.write('control_group = nogroup\n')
-    d.start()
+    d.proc.send_signal(signal.SIGHUP)
+    cur.wait('configuration reloaded')
     st = os.stat(ctl)
     check((st.st_mode & 0o777) == 0o660 and st.st_gid == 65534,
-          'control_group: the socket is the group\'s, 0660')
+          'control_group by a reload: the socket is the group\'s, 0660')
     out = as_nobody()
     check(out.startswith('0\ndaemon:   running'),
           'a member of control_group is answered: %r' % out[:200])
+    # a group that does not exist: said, and the socket stays as it was
+    with open(d.conf, 'a') as f:
+        f.write('control_group = no_such_group_here\n')
+    d.proc.send_signal(signal.SIGHUP)
+    cur.wait(r'control_group no_such_group_here: no such group; the '
+             r'control socket stays as it was')
+    check(as_nobody().startswith('0\ndaemon:   running'),
+          'after a bad control_group the socket is as it was')
     check(d.stop(signal.SIGTERM) == 0, 'stopped')
+    check(not os.path.exists(ctl), 'the socket goes with the daemon')
 
 
 def stop_all():

@@ -512,6 +512,28 @@ reload_sources(struct daemon *d, char *const *specs)
 	}
 }
 
+/* reopen_control - the control socket where cfg wants it (the old one
+ * closed first: the path may be the same), else back where it was */
+static void
+reopen_control(
+    struct daemon *d, const struct config *cfg, const struct config *old)
+{
+	char *err = NULL;
+
+	control_free(d->control);
+	if ((d->control = control_new(d->loop, cfg, control, d, &err)) != NULL)
+		return;
+	msg_error("reload: %s; the control socket stays as it was", err);
+	free(err);
+	if ((d->control = control_new(d->loop, old, control, d, &err)) ==
+	    NULL) {
+		msg_error("reload: %s; no control socket until the next "
+			  "reload",
+		    err);
+		free(err);
+	}
+}
+
 /* reload - SIGHUP: a new configuration, or the old one if it is bad */
 static void
 reload(struct daemon *d)
@@ -606,6 +628,9 @@ reload(struct daemon *d)
 			free(err);
 		}
 	}
+	if (strcmp(cfg->control_socket, old->control_socket) != 0 ||
+	    !same_list(cfg->control_group, old->control_group))
+		reopen_control(d, cfg, old);
 	/* the map text is made from the config that is current */
 	d->app.blctx.reply = cfg->blacklist_reply;
 	d->app.cfg = cfg;
