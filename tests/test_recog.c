@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/kcache.h"
 #include "lib/sbuf.h"
 #include "parse/header.h"
 #include "parse/recog.h"
@@ -679,7 +680,7 @@ test_builtin_table(void)
 static void
 test_conn_cache(void)
 {
-	struct ru_conn *c = ru_conn_new();
+	struct kcache *c = ru_conn_new();
 	struct logline ll;
 	struct ipaddr ip, got;
 	char line[128];
@@ -687,14 +688,14 @@ test_conn_cache(void)
 	ipaddr_parse(&ip, "192.0.2.1", 9);
 	/* far more connects than slots: memory does not grow, the newest
 	 * are kept */
-	for (int i = 0; i < 5 * RU_CONN_SETS * RU_CONN_WAYS; i++) {
+	for (int i = 0; i < 5 * RU_CONN_SETS * KCACHE_WAYS; i++) {
 		int n = snprintf(
 		    line, sizeof(line), "Nov 26 19:47:27 h popa3d[%d]: x", i);
 		header_split(&ll, line, (size_t)n);
 		ru_conn_put(c, &ll, &ip);
 	}
 	int n = snprintf(line, sizeof(line), "Nov 26 19:47:27 h popa3d[%d]: x",
-	    5 * RU_CONN_SETS * RU_CONN_WAYS - 1);
+	    5 * RU_CONN_SETS * KCACHE_WAYS - 1);
 	header_split(&ll, line, (size_t)n);
 	T_OK(ru_conn_take(c, &ll, &got));
 	T_OK(ipaddr_equal(&got, &ip));

@@ -98,10 +98,9 @@
  *	of 2000 bytes or more is no event (measured: a 1,900-byte HELO gave
  *	a message of exactly 2000 bytes, cut inside the trailer).
  *
- *	The queue-id cache has a fixed size (PF_QSETS x PF_QWAYS entries,
- *	set-associative, the oldest entry of a set replaced, keyed by host
- *	and queue id with a random hash seed; O(1) per line): a flood of
- *	messages only evicts entries.  It keeps the bracketed address of
+ *	The queue-id cache is a kcache (PF_QSETS x KCACHE_WAYS entries,
+ *	keyed by host and queue id; O(1) per line): a flood of messages
+ *	only evicts entries.  It keeps the bracketed address of
  *	"QID: client=" as text, parsed with ipaddr_parse when a header or
  *	body reject of that message comes; the reject must name the same
  *	address at its origin, else it is no event.  A reject whose queue
@@ -116,10 +115,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/types.h>
-#include <time.h>
 
+#include "../lib/kcache.h"
 #include "../lib/mem.h"
 #include "recog.h"
 #include "recog_util.h"
@@ -128,26 +125,21 @@
 #define PF_RECLEN 2000
 /* the first word: a queue id (short or long form), NOQUEUE, warning */
 #define PF_WORDMAX 32
-/* queue-id cache: PF_QSETS sets of PF_QWAYS entries */
+/* queue-id cache: PF_QSETS sets of KCACHE_WAYS entries */
 #define PF_QSETS 512
-#define PF_QWAYS 4
-#define PF_QKEYMAX 96
 
 enum pf_svc { PF_SMTPD, PF_POSTSCREEN, PF_CLEANUP };
 
+/* what the cache keeps of "QID: client=", under "host\0qid" */
 struct pf_qent {
-	uint64_t hash;
-	uint64_t stamp; /* 0 = free; else insertion order */
-	uint8_t klen, iplen;
-	char key[PF_QKEYMAX]; /* host '\0' queue id */
+	uint8_t iplen;
 	char ip[IPADDR_STRLEN]; /* as logged: parsed when used (rarely) */
 };
 
 struct pf_state {
-	uint64_t seed, clock;
 	char *prefix; /* copy of the blacklist reply prefix ("": none) */
 	size_t prefix_n;
-	struct pf_qent q[PF_QSETS][PF_QWAYS];
+	struct kcache *q;
 };
 
 /* the client part of a line: name[ip] or name[ip]:port */
@@ -681,11 +673,11 @@ pf_sasl(struct span s, struct event *ev)
 
 /* pf_qkey - the cache key "host\0qid"; its length, 0 if too long */
 static size_t
-pf_qkey(const struct logline *ll, struct span qid, char key[PF_QKEYMAX])
+pf_qkey(const struct logline *ll, struct span qid, char key[KCACHE_KEYMAX])
 {
 	size_t n = ll->host.n + 1 + qid.n;
 
-	if (n > PF_QKEYMAX)
+	if (n > KCACHE_KEYMAX)
 		return 0;
 	if (ll->host.n)
 		memcpy(key, ll->host.p, ll->host.n);
@@ -694,58 +686,18 @@ pf_qkey(const struct logline *ll, struct span qid, char key[PF_QKEYMAX])
 	return n;
 }
 
-/* pf_qhash - FNV-1a over the key, from the state's random seed */
-static uint64_t
-pf_qhash(uint64_t seed, const char *k, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)k[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h ^ (h >> 31);
-}
-
-/* pf_qfind - the entry of key in its set, or NULL */
-static struct pf_qent *
-pf_qfind(struct pf_state *st, const char *key, size_t n, uint64_t h)
-{
-	struct pf_qent *set = st->q[h % PF_QSETS];
-
-	for (int w = 0; w < PF_QWAYS; w++)
-		if (set[w].stamp && set[w].hash == h && set[w].klen == n &&
-		    memcmp(set[w].key, key, n) == 0)
-			return &set[w];
-	return NULL;
-}
-
 /* pf_qput - remember the client address (text) of queue id qid (host
  * of ll) */
 static void
 pf_qput(struct pf_state *st, const struct logline *ll, struct span qid,
     struct span ip)
 {
-	char key[PF_QKEYMAX];
+	char key[KCACHE_KEYMAX];
 	size_t n = pf_qkey(ll, qid, key);
-	uint64_t h;
 	struct pf_qent *e;
 
-	if (n == 0)
+	if (n == 0 || (e = kcache_put(st->q, key, n)) == NULL)
 		return;
-	h = pf_qhash(st->seed, key, n);
-	if ((e = pf_qfind(st, key, n, h)) == NULL) {
-		/* a free way, else the one stored longest ago */
-		struct pf_qent *set = st->q[h % PF_QSETS];
-		e = &set[0];
-		for (int w = 1; w < PF_QWAYS && e->stamp; w++)
-			if (set[w].stamp < e->stamp)
-				e = &set[w];
-	}
-	e->hash = h;
-	e->stamp = ++st->clock;
-	e->klen = (uint8_t)n;
-	memcpy(e->key, key, n);
 	e->iplen = (uint8_t)ip.n;
 	memcpy(e->ip, ip.p, ip.n);
 }
@@ -754,10 +706,10 @@ pf_qput(struct pf_state *st, const struct logline *ll, struct span qid,
 static struct pf_qent *
 pf_qget(struct pf_state *st, const struct logline *ll, struct span qid)
 {
-	char key[PF_QKEYMAX];
+	char key[KCACHE_KEYMAX];
 	size_t n = pf_qkey(ll, qid, key);
 
-	return n ? pf_qfind(st, key, n, pf_qhash(st->seed, key, n)) : NULL;
+	return n ? kcache_get(st->q, key, n) : NULL;
 }
 
 /* pf_client_line - "name[ip][:port][, ...]" after "QID: client=":
@@ -853,7 +805,7 @@ pf_cleanup(struct pf_state *st, const struct logline *ll, struct span qid,
 			break;
 	}
 	if (cached)
-		cached->stamp = 0; /* one reject per message */
+		kcache_del(st->q, cached); /* one reject per message */
 	p = e + 2;
 	if (pf_dsn(&p, end, &dsn))
 		ev->code = dsn;
@@ -982,9 +934,7 @@ postfix_new(void)
 {
 	struct pf_state *st = xcalloc(1, sizeof(*st));
 
-	if (getrandom(&st->seed, sizeof(st->seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(st->seed))
-		st->seed = (uint64_t)(uintptr_t)st ^ (uint64_t)time(NULL);
+	st->q = kcache_new(PF_QSETS, sizeof(struct pf_qent));
 	st->prefix = xstrdup(RECOG_BLACKLIST_PREFIX);
 	st->prefix_n = strlen(st->prefix);
 	return st;
@@ -996,8 +946,10 @@ postfix_free(void *state)
 {
 	struct pf_state *st = state;
 
-	if (st)
+	if (st) {
 		free(st->prefix);
+		kcache_free(st->q);
+	}
 	free(st);
 }
 

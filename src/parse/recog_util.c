@@ -8,13 +8,12 @@
  *	taken from the side of the line that the attacker cannot reach.
  *
  *	The connection cache maps (program, host, pid) to the client
- *	address logged on a process's connect line.  It is a fixed array of
- *	RU_CONN_SETS sets of RU_CONN_WAYS entries, indexed by an FNV-1a hash
- *	of the key; the key bytes are stored and compared, so a hash
- *	collision can never hand one process's address to another.
+ *	address logged on a process's connect line, in a kcache (the key
+ *	bytes are stored and compared, so a hash collision can never hand
+ *	one process's address to another).
  *
  * SECURITY
- *	All input is log text.  Keys longer than RU_CONN_KEYMAX are not
+ *	All input is log text.  Keys longer than KCACHE_KEYMAX are not
  *	stored (no event rather than a truncated, ambiguous key).  Memory is
  *	fixed at ru_conn_new(); an attacker opening connections can only
  *	evict entries, which loses a login event, never invents one.
@@ -26,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/kcache.h"
 #include "../lib/mem.h"
 
 #include "recog_util.h"
@@ -167,33 +167,25 @@ ru_login(struct event *ev, const struct ipaddr *ip, enum event_proto proto,
 	ev->user = user;
 }
 
-struct conn_entry {
-	uint64_t hash;
-	uint64_t stamp; /* 0 = free; else insertion order */
+/* what is kept of a connect line */
+struct conn_value {
 	int64_t time;
 	bool has_time;
-	uint8_t klen;
-	char key[RU_CONN_KEYMAX];
 	struct ipaddr ip;
 };
 
-struct ru_conn {
-	uint64_t clock;
-	struct conn_entry e[RU_CONN_SETS][RU_CONN_WAYS];
-};
-
 /* ru_conn_new - an empty connection cache */
-struct ru_conn *
+struct kcache *
 ru_conn_new(void)
 {
-	return xcalloc(1, sizeof(struct ru_conn));
+	return kcache_new(RU_CONN_SETS, sizeof(struct conn_value));
 }
 
 /* ru_conn_free - release a connection cache */
 void
-ru_conn_free(struct ru_conn *c)
+ru_conn_free(struct kcache *c)
 {
-	free(c);
+	kcache_free(c);
 }
 
 /* ru_state_new - recog state_new callback: a connection cache */
@@ -213,11 +205,11 @@ ru_state_free(void *state)
 /* conn_key - "prog\0host\0pid" into key; its length, or 0 if the line
  * has no pid or the key does not fit */
 static size_t
-conn_key(const struct logline *ll, char key[RU_CONN_KEYMAX])
+conn_key(const struct logline *ll, char key[KCACHE_KEYMAX])
 {
 	size_t n = ll->prog.n + 1 + ll->host.n + 1 + ll->pid.n;
 
-	if (ll->pid.n == 0 || n > RU_CONN_KEYMAX)
+	if (ll->pid.n == 0 || n > KCACHE_KEYMAX)
 		return 0;
 	memcpy(key, ll->prog.p, ll->prog.n);
 	key[ll->prog.n] = 0;
@@ -228,77 +220,35 @@ conn_key(const struct logline *ll, char key[RU_CONN_KEYMAX])
 	return n;
 }
 
-/* conn_hash - FNV-1a over the key bytes */
-static uint64_t
-conn_hash(const char *k, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)k[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/* conn_lookup - the entry holding key in its set, or NULL */
-static struct conn_entry *
-conn_lookup(struct ru_conn *c, const char *key, size_t n, uint64_t h)
-{
-	struct conn_entry *set = c->e[h % RU_CONN_SETS];
-
-	for (int w = 0; w < RU_CONN_WAYS; w++)
-		if (set[w].stamp && set[w].hash == h && set[w].klen == n &&
-		    memcmp(set[w].key, key, n) == 0)
-			return &set[w];
-	return NULL;
-}
-
 /* ru_conn_put - remember the client address of the process that wrote ll */
 void
-ru_conn_put(
-    struct ru_conn *c, const struct logline *ll, const struct ipaddr *ip)
+ru_conn_put(struct kcache *c, const struct logline *ll, const struct ipaddr *ip)
 {
-	char key[RU_CONN_KEYMAX];
+	char key[KCACHE_KEYMAX];
 	size_t n = conn_key(ll, key);
-	uint64_t h;
-	struct conn_entry *e;
+	struct conn_value *v;
 
-	if (n == 0)
+	if (n == 0 || (v = kcache_put(c, key, n)) == NULL)
 		return;
-	h = conn_hash(key, n);
-	e = conn_lookup(c, key, n, h);
-	if (e == NULL) {
-		/* a free way, else the one stored longest ago */
-		struct conn_entry *set = c->e[h % RU_CONN_SETS];
-		e = &set[0];
-		for (int w = 1; w < RU_CONN_WAYS && e->stamp; w++)
-			if (set[w].stamp < e->stamp)
-				e = &set[w];
-	}
-	e->hash = h;
-	e->stamp = ++c->clock;
-	e->time = ll->time;
-	e->has_time = ll->has_time;
-	e->klen = (uint8_t)n;
-	memcpy(e->key, key, n);
-	e->ip = *ip;
+	v->time = ll->time;
+	v->has_time = ll->has_time;
+	v->ip = *ip;
 }
 
 /* ru_conn_take - the address remembered for ll's process, used once */
 bool
-ru_conn_take(struct ru_conn *c, const struct logline *ll, struct ipaddr *ip)
+ru_conn_take(struct kcache *c, const struct logline *ll, struct ipaddr *ip)
 {
-	char key[RU_CONN_KEYMAX];
+	char key[KCACHE_KEYMAX];
 	size_t n = conn_key(ll, key);
-	struct conn_entry *e;
+	struct conn_value *v;
 	bool fresh;
 
-	if (n == 0 || (e = conn_lookup(c, key, n, conn_hash(key, n))) == NULL)
+	if (n == 0 || (v = kcache_get(c, key, n)) == NULL)
 		return false;
-	fresh = !e->has_time || !ll->has_time ||
-	    (ll->time >= e->time && ll->time - e->time <= RU_CONN_MAXAGE);
-	*ip = e->ip;
-	e->stamp = 0;
+	fresh = !v->has_time || !ll->has_time ||
+	    (ll->time >= v->time && ll->time - v->time <= RU_CONN_MAXAGE);
+	*ip = v->ip;
+	kcache_del(c, v);
 	return fresh;
 }

@@ -128,33 +128,30 @@ void ru_login(struct event *ev, const struct ipaddr *ip, enum event_proto proto,
  * Connection cache: (program, host, pid) -> (client address, time).
  *
  * For servers that write "connect from <ip>" and, later, "user x logged
- * in" from the same process.  Fixed size (RU_CONN_SETS x RU_CONN_WAYS
- * entries), set-associative, least recently stored entry replaced: a
- * flood of connections evicts old entries instead of growing memory.
- * An entry is used once: taking it removes it, so one connect line can
- * produce at most one login event, and a reused pid never inherits an
- * address older than RU_CONN_MAXAGE seconds (when both lines carry a
- * time).
+ * in" from the same process.  A kcache of RU_CONN_SETS x KCACHE_WAYS
+ * entries: a flood of connections evicts old entries instead of growing
+ * memory.  An entry is used once: taking it removes it, so one connect
+ * line can produce at most one login event, and a reused pid never
+ * inherits an address older than RU_CONN_MAXAGE seconds (when both
+ * lines carry a time).
  */
 #define RU_CONN_SETS 128
-#define RU_CONN_WAYS 4
-#define RU_CONN_KEYMAX 96
 #define RU_CONN_MAXAGE 3600
 
-struct ru_conn;
+struct kcache;
 
-struct ru_conn *ru_conn_new(void);
-void ru_conn_free(struct ru_conn *c);
+struct kcache *ru_conn_new(void);
+void ru_conn_free(struct kcache *c);
 
 /* ru_conn_put - remember ip for the process that wrote ll (nothing is
  * stored for a line without a pid or with an over-long key) */
 void ru_conn_put(
-    struct ru_conn *c, const struct logline *ll, const struct ipaddr *ip);
+    struct kcache *c, const struct logline *ll, const struct ipaddr *ip);
 
 /* ru_conn_take - the address stored for ll's process, removing it;
  * false if there is none (or it is too old) */
 bool
-ru_conn_take(struct ru_conn *c, const struct logline *ll, struct ipaddr *ip);
+ru_conn_take(struct kcache *c, const struct logline *ll, struct ipaddr *ip);
 
 /* ru_state_new, ru_state_free - recog state callbacks for a cache */
 void *ru_state_new(void);
