@@ -277,7 +277,8 @@ move_bans(struct daemon *d, struct firewall *old_fw)
 		fw_remove(old_fw);
 	else
 		msg_warn("reload: the new firewall does not work yet; "
-			 "popauth's old objects stay in force");
+			 "popauth's old table, sets or chain stay in force, "
+			 "no longer kept: remove them by hand once it works");
 }
 
 /* status - what `popauth status' shows of the running daemon */

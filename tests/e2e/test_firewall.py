@@ -28,6 +28,8 @@ namespaces this test creates and deletes.
     6. a reload that moves the bans (to the next backend, or for nftables
        alone to another table): a ban is in the new place, and popauth's
        old table, sets or chains are gone
+    7. (nftables) a move to a backend that fails (ipset not on popauth's
+       PATH): reported, and the old table stays in force
 
 SAFETY
     Everything happens inside the two namespaces (the host's ruleset and
@@ -325,6 +327,39 @@ def scenario(backend, work, move_to):
             backend == 'nftables' or '--dport 7 -j DROP' in
             sh('iptables', '-w', '-S', 'INPUT', ns=SRV)),
             "someone else's rules survive the move")
+
+        # 7. (nftables) a move to a place that does not work (ipset, with
+        # no ipset on popauth's PATH): popauth's table stays in force
+        if backend == 'nftables':
+            conf7 = os.path.join(work, 'popauth7.conf')
+            with open(conf7, 'w') as f:
+                f.write(text.replace('firewall_table = %s\n' % nt,
+                                     'firewall_table = popauth\n')
+                        .replace('firewall = %s\n' % nb,
+                                 'firewall = nftables\n')
+                        + 'postconf_path = %s\npostmap_path = %s\n'
+                        % (shutil.which('postconf'), shutil.which('postmap')))
+            pa = subprocess.Popen(['ip', 'netns', 'exec', SRV, 'env',
+                                   'PATH=/nonexistent', os.environ['POPAUTH'],
+                                   '-c', conf7, 'run'], stdout=err, stderr=err)
+            procs.append(pa)
+            h.wait_until(lambda: banned('nftables', '192.0.2.3'), timeout=10,
+                         what='the ban in nftables again')
+            with open(conf7) as f:
+                t7 = f.read()
+            with open(conf7, 'w') as f:
+                f.write(t7.replace('firewall = nftables\n',
+                                   'firewall = ipset\n'))
+            pa.send_signal(signal.SIGHUP)
+            h.wait_until(lambda: 'the new firewall does not work yet' in
+                         open(err_path).read(), timeout=10,
+                         what='the failed move reported')
+            check(banned('nftables', '192.0.2.3') and
+                  connect('192.0.2.3', '192.0.2.1') == 'dropped',
+                  'a move to a firewall that fails keeps the old table in '
+                  'force')
+            pa.send_signal(signal.SIGTERM)
+            pa.wait(timeout=30)
     except BaseException:
         with open(err_path) as f:
             sys.stderr.write(f.read()[-3000:])
