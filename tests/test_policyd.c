@@ -24,6 +24,7 @@ static const char *reply = "554 Your IP address has been blacklisted by "
 			   "{authority}. {reason}";
 static char *rcpt_only[] = {"RCPT", NULL};
 static char **states = rcpt_only; /* what ask() configures */
+static enum policyd_action last; /* what ask() was answered */
 
 static const char *
 ask(const struct policy *p, const char *ip, const char *state, int64_t now)
@@ -40,7 +41,7 @@ ask(const struct policy *p, const char *ip, const char *state, int64_t now)
 	    state, ip);
 	T_OK(deleg_next(buf, strlen(buf), &r, &used, &why) == DELEG_REQUEST);
 	sbuf_reset(&out);
-	policyd_answer(p, reply, states, &r, now, &out);
+	last = policyd_answer(p, reply, states, &r, now, &out);
 	return out.s;
 }
 
@@ -161,7 +162,10 @@ test_server(struct policy *p)
 	turn(l, 1300);
 	T_EQ_STR(got(c), "EOF");
 	T_EQ_STR(got(a), "EOF"); /* silent since its last request */
-	T_EQ_INT(policyd_answered(pd), 6);
+	uint64_t n[POLICYD__N];
+	policyd_answered(pd, n);
+	T_EQ_INT(n[POLICYD_OK], 6);
+	T_EQ_INT(n[POLICYD_REJECT] + n[POLICYD_DUNNO], 0);
 
 	close(a);
 	close(b);
@@ -201,6 +205,11 @@ main(void)
 	    "action=554 Your IP address has been blacklisted by "
 	    "zen.example. listed\n\n");
 	T_EQ_STR(ask(&p, "198.51.100.1", "RCPT", t), "action=DUNNO\n\n");
+	T_EQ_INT(last, POLICYD_DUNNO);
+	ask(&p, "203.0.113.9", "RCPT", t);
+	T_EQ_INT(last, POLICYD_REJECT);
+	ask(&p, "192.0.2.5", "RCPT", t + 60);
+	T_EQ_INT(last, POLICYD_OK);
 	T_EQ_STR(ask(&p, "not-an-ip", "RCPT", t), "action=DUNNO\n\n");
 	T_EQ_STR(ask(&p, "", "RCPT", t), "action=DUNNO\n\n");
 	/* IPv4-mapped IPv6 is the IPv4 client */

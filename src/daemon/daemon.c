@@ -331,9 +331,19 @@ status(struct daemon *d, FILE *out)
 	    rm.entries, (unsigned long long)rm.rebuilds,
 	    rm.healthy ? "" : ", FAILING", bm.entries,
 	    (unsigned long long)bm.rebuilds, bm.healthy ? "" : ", FAILING");
-	fprintf(out, "policy:   %llu queries answered%s\n",
-	    (unsigned long long)policyd_answered(d->policyd),
-	    d->policyd ? "" : " (no policy_listen)");
+	uint64_t pa[POLICYD__N];
+	policyd_answered(d->policyd, pa);
+	if (d->policyd == NULL)
+		fprintf(out, "policy:   off (no policy_listen)\n");
+	else
+		fprintf(out,
+		    "policy:   %llu queries answered: %llu OK, %llu "
+		    "refused, %llu DUNNO\n",
+		    (unsigned long long)(pa[POLICYD_OK] + pa[POLICYD_REJECT] +
+			pa[POLICYD_DUNNO]),
+		    (unsigned long long)pa[POLICYD_OK],
+		    (unsigned long long)pa[POLICYD_REJECT],
+		    (unsigned long long)pa[POLICYD_DUNNO]);
 	fw_describe(d->app.fw, fw, sizeof(fw));
 	fprintf(out, "firewall: %s\n", fw);
 }

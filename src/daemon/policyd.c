@@ -72,11 +72,11 @@ struct policyd {
 	size_t nl;
 	struct conn *conns;
 	size_t nconns;
-	uint64_t answered;
+	uint64_t answered[POLICYD__N];
 	struct msg_rate rl_proto;
 };
 
-void
+enum policyd_action
 policyd_answer(const struct policy *pol, const char *blacklist_reply,
     char *const *relay_states, const struct deleg_req *req, int64_t now,
     struct sbuf *out)
@@ -89,7 +89,7 @@ policyd_answer(const struct policy *pol, const char *blacklist_reply,
 		req->client_address.p ? req->client_address.p : "",
 		req->client_address.n)) {
 		sbuf_adds(out, "action=DUNNO\n\n");
-		return;
+		return POLICYD_DUNNO;
 	}
 	if ((lease = relay_get(&pol->relay, &ip)) != NULL &&
 	    lease->end.key > now) {
@@ -98,24 +98,26 @@ policyd_answer(const struct policy *pol, const char *blacklist_reply,
 			    strncasecmp(req->protocol_state.p, relay_states[i],
 				req->protocol_state.n) == 0) {
 				sbuf_adds(out, "action=OK\n\n");
-				return;
+				return POLICYD_OK;
 			}
 		sbuf_adds(out, "action=DUNNO\n\n");
-		return;
+		return POLICYD_DUNNO;
 	}
 	if ((rec = bl_get(&pol->bl, &ip)) != NULL) {
 		sbuf_adds(out, "action=");
 		maps_blacklist_value(blacklist_reply, rec, out);
 		sbuf_adds(out, "\n\n");
-		return;
+		return POLICYD_REJECT;
 	}
 	sbuf_adds(out, "action=DUNNO\n\n");
+	return POLICYD_DUNNO;
 }
 
-uint64_t
-policyd_answered(const struct policyd *pd)
+void
+policyd_answered(const struct policyd *pd, uint64_t counts[POLICYD__N])
 {
-	return pd ? pd->answered : 0;
+	for (int i = 0; i < POLICYD__N; i++)
+		counts[i] = pd ? pd->answered[i] : 0;
 }
 
 static void
@@ -193,9 +195,8 @@ answer_all(struct conn *c)
 
 	while ((st = deleg_next(c->in.s + off, c->in.len - off, &req, &used,
 		    &why)) == DELEG_REQUEST) {
-		policyd_answer(&pd->app->pol, cfg->blacklist_reply,
-		    cfg->policy_relay_states, &req, now, &c->out);
-		pd->answered++;
+		pd->answered[policyd_answer(&pd->app->pol, cfg->blacklist_reply,
+		    cfg->policy_relay_states, &req, now, &c->out)]++;
 		off += used;
 	}
 	if (off > 0) {

@@ -24,16 +24,22 @@ struct policyd;
  */
 struct policyd *policyd_new(struct loop *loop, struct app *app, char **err);
 void policyd_free(struct policyd *pd);
-uint64_t policyd_answered(const struct policyd *pd);
+
+/* the answers, by kind */
+enum policyd_action { POLICYD_OK, POLICYD_REJECT, POLICYD_DUNNO, POLICYD__N };
+
+/* policyd_answered - the answers given so far of each kind (all 0 for a
+ * NULL pd) */
+void policyd_answered(const struct policyd *pd, uint64_t counts[POLICYD__N]);
 
 /*
  * policyd_answer - the reply to one request, "action=...\n\n": OK for a
  * client with a live relay lease (in one of relay_states), the blacklist
  * reply for a listed one, DUNNO for the rest (and for an address that is
- * none).  Pure: the engine's state at `now'.
+ * none); which it was.  Pure: the engine's state at `now'.
  */
-void policyd_answer(const struct policy *pol, const char *blacklist_reply,
-    char *const *relay_states, const struct deleg_req *req, int64_t now,
-    struct sbuf *out);
+enum policyd_action policyd_answer(const struct policy *pol,
+    const char *blacklist_reply, char *const *relay_states,
+    const struct deleg_req *req, int64_t now, struct sbuf *out);
 
 #endif

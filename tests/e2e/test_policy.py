@@ -21,6 +21,7 @@ SAFETY
     every process stopped by pid; the firewall and alert mail are off.
 """
 import os
+import re
 import socket
 import sys
 import time
@@ -90,6 +91,13 @@ def main():
             time.sleep(1)
             check(pa.stderr_text().count('tried again') == 1,
                   'the refused attempt counted once')
+            st = h.popauth_cmd(pa.conf_path, 'status').stdout
+            m = re.search(r'policy:   (\d+) queries answered: (\d+) OK, '
+                          r'(\d+) refused, (\d+) DUNNO', st)
+            check(m and int(m.group(2)) >= 1 and int(m.group(3)) >= 1 and
+                  int(m.group(1)) == sum(int(m.group(i)) for i in (2, 3, 4)),
+                  'popauth status counts the answers by kind: %s'
+                  % (m.group(0) if m else st))
 
         # 3. popauth stopped: Postfix's default action
         code, _ = mail.smtp_try_relay('127.0.0.5')
