@@ -249,7 +249,7 @@ main(int argc, char **argv)
 	    NLIST, ms_now() - t);
 
 	struct loop *l = loop_new();
-	struct policyd *pd = policyd_new(l, &app, &err);
+	struct policyd *pd = policyd_new(l, &app, app.cfg->policy_listen, &err);
 	if (pd == NULL) {
 		fprintf(stderr, "%s\n", err ? err : "no policy service");
 		return 1;

@@ -1,11 +1,15 @@
 /*
  * test_alertmail - the admin's mail about a ban: its text, its headers
  * safe from the client's host name, the recipient check, a failing
- * sendmail logged.  (Delivery through the real Postfix: e2e/test_alert.)
+ * sendmail logged, a burst of mails on the loop (some waiting for a free
+ * slot, none holding up the loop), new options by a reload.  (Delivery through the real Postfix: e2e/test_alert.)
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "lib/loop.h"
 #include "sink/alertmail.h"
 #include "tlib.h"
 
@@ -140,6 +144,54 @@ test_failure(void)
 	alertmail_free(am);
 }
 
+/* 20 mails at once through a sendmail that takes 0.3 s: the sends return
+ * at once (4 wait for a slot), all 20 are sent in the end */
+static void
+test_burst(void)
+{
+	struct alertmail_opts o = opts;
+	char *err = NULL, path[600];
+	struct alertmail *am;
+	struct loop *l = loop_new();
+
+	T_CASE("a burst on the loop");
+	t_msg_clear();
+	snprintf(path, sizeof(path), "%s/sendmail", t_tmpdir());
+	t_write_file(path, "#!/bin/sh\nsleep 0.3\ncat >/dev/null\n");
+	chmod(path, 0755);
+	o.sendmail = path;
+	am = alertmail_new(&o, &err);
+	alertmail_attach(am, l);
+	uint64_t t0 = loop_clock_ms();
+	for (int i = 0; i < 20; i++) {
+		char ip[32];
+		snprintf(ip, sizeof(ip), "192.0.2.%d", 100 + i);
+		struct alert_info in = info(ip, "h.example");
+		alertmail_send(am, &in);
+	}
+	T_OK(loop_clock_ms() - t0 < 250);
+	T_EQ_INT(t_msg_count("has been told"), 0);
+	uint64_t end = loop_clock_ms() + 10000;
+	while (t_msg_count("has been told") < 20 && loop_clock_ms() < end)
+		loop_run_once(l, 50);
+	T_EQ_INT(t_msg_count("has been told to null-route 192.0.2.119"), 1);
+	T_EQ_INT(t_msg_count("has been told"), 20);
+
+	/* a reload: new options, a bad recipient refused (nothing changed) */
+	o.to = "-x";
+	T_OK(!alertmail_configure(am, &o, &err) && err != NULL);
+	free(err);
+	o.to = "hostmaster@example.test";
+	T_OK(alertmail_configure(am, &o, &err));
+	struct alert_info in = info("192.0.2.99", "h.example");
+	alertmail_send(am, &in);
+	alertmail_finish(am);
+	T_OK(t_msg_has("hostmaster@example.test has been told to null-route "
+		       "192.0.2.99"));
+	alertmail_free(am);
+	loop_free(l);
+}
+
 int
 main(void)
 {
@@ -148,5 +200,6 @@ main(void)
 	test_injection();
 	test_recipients();
 	test_failure();
+	test_burst();
 	return t_done();
 }

@@ -42,7 +42,7 @@ test_alert(void)
 	r = bl_add(&bl, &x, BL_DNSBL, "zen", "", "", t0, 0, &a);
 	/* a storm: a hit a second, 100 of them; banned from the second */
 	for (int i = 0; i < 100; i++)
-		bl_repeat(&bl, r, "", ++t, &a);
+		bl_repeat(&bl, r, "", ++t, 0, &a);
 	T_EQ_INT(actions_count(&a, ACT_ALERT), 1);
 	for (size_t i = 0; i < a.n; i++)
 		if (a.v[i].kind == ACT_ALERT)
@@ -50,8 +50,8 @@ test_alert(void)
 	/* the ban ends; a new one later: a new mail */
 	actions_reset(&a);
 	t = r->ban_end + 3600;
-	bl_repeat(&bl, r, "", t, &a);
-	bl_repeat(&bl, r, "", t, &a);
+	bl_repeat(&bl, r, "", t, 0, &a);
+	bl_repeat(&bl, r, "", t, 0, &a);
 	T_EQ_INT(actions_count(&a, ACT_BAN), 1);
 	T_EQ_INT(actions_count(&a, ACT_ALERT), 1);
 	/* below the threshold: bans, no mail */
@@ -59,9 +59,135 @@ test_alert(void)
 	struct ipaddr y = ip("203.0.113.78");
 	r = bl_add(&bl, &y, BL_DNSBL, "zen", "", "", t0, 0, &a);
 	for (int i = 0; i < 10; i++)
-		bl_repeat(&bl, r, "", t0 + i, &a);
+		bl_repeat(&bl, r, "", t0 + i, 0, &a);
 	T_OK(actions_count(&a, ACT_BAN) > 0);
 	T_EQ_INT(actions_count(&a, ACT_ALERT), 0);
+	bl_free(&bl);
+	actions_free(&a);
+}
+
+/* a record put back at start: the ban's start comes with it, and a ban
+ * the admin may have been mailed about (the IP had reached the
+ * threshold) is not mailed about again when a hit extends it; a ban
+ * below the threshold, or a later ban, still is */
+static void
+test_restore_alert(void)
+{
+	struct bl_cfg c = cfg;
+	struct blacklist bl;
+	struct actions a;
+	struct ipaddr x = ip("203.0.113.80"), y = ip("203.0.113.81"),
+		      z = ip("203.0.113.82");
+	int64_t t0 = 1795700000;
+	struct bl_rec *r;
+
+	c.alert = 25;
+	actions_init(&a);
+	bl_init(&bl, &c);
+	/* banned at t0 after 30 hits, a week to run */
+	r = bl_restore_ban(&bl, &x, BL_DNSBL, "zen", "", "", t0 - 100, t0,
+	    t0 - 50, t0 + 604800, 30, 30, 1.0);
+	T_EQ_INT(r->ban_start, t0 - 50);
+	T_EQ_INT(r->ban_end, t0 + 604800);
+	/* a storm extends it: no mail (there was one before the restart) */
+	for (int i = 1; i <= 60; i++)
+		bl_repeat(&bl, r, "", t0 + i, 0, &a);
+	T_OK(actions_count(&a, ACT_BAN) > 0);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 0);
+	T_EQ_INT(r->ban_start, t0 - 50);
+	/* the ban ends; the next one is mailed about */
+	actions_reset(&a);
+	int64_t t = r->ban_end + 3600;
+	bl_repeat(&bl, r, "", t, 0, &a);
+	bl_repeat(&bl, r, "", t, 0, &a);
+	T_EQ_INT(actions_count(&a, ACT_BAN), 1);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 1);
+	T_EQ_INT(r->ban_start, t);
+
+	/* a running ban of 10 hits: never mailed about; the hit that takes
+	 * it past the threshold and extends it is */
+	actions_reset(&a);
+	r = bl_restore_ban(&bl, &y, BL_DNSBL, "zen", "", "", t0 - 100, t0,
+	    t0 - 50, t0 + 1800, 10, 10, 1.0);
+	for (int i = 1; i <= 20; i++)
+		bl_repeat(&bl, r, "", t0 + i, 0, &a);
+	T_EQ_INT(r->total, 30);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 1);
+
+	/* the same from a file of schema 2 or a popauth 3 import (the ban's
+	 * start not known: 0) */
+	actions_reset(&a);
+	r = bl_restore(&bl, &z, BL_IMPORT, "zen", "", "", t0 - 100, t0,
+	    t0 + 1800, 10, 10, 1.0);
+	T_EQ_INT(r->ban_start, 0);
+	for (int i = 1; i <= 20; i++)
+		bl_repeat(&bl, r, "", t0 + i, 0, &a);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 1);
+	actions_reset(&a);
+	r = bl_restore(&bl, &z, BL_IMPORT, "zen", "", "", t0 - 100, t0,
+	    t0 + 1800, 30, 30, 1.0);
+	for (int i = 1; i <= 20; i++)
+		bl_repeat(&bl, r, "", t0 + i, 0, &a);
+	T_OK(actions_count(&a, ACT_BAN) > 0);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 0);
+	bl_free(&bl);
+	actions_free(&a);
+}
+
+/* a listed IP caught fishing (bl_repeat's `until'): one decision for the
+ * hit - one ban action, one log line - and the mail's gap is the time
+ * since the hit before */
+static void
+test_repeat_until(void)
+{
+	struct bl_cfg c = cfg;
+	struct blacklist bl;
+	struct actions a;
+	struct ipaddr x = ip("198.18.0.80"), y = ip("198.18.0.81");
+	int64_t t0 = 1795700000;
+	struct bl_rec *r;
+	const struct action *ban = NULL, *mail = NULL;
+
+	c.alert = 2;
+	actions_init(&a);
+	bl_init(&bl, &c);
+	/* slow: the rate alone would not ban; `until' does */
+	r = bl_add(&bl, &x, BL_DNSBL, "zen", "", "", t0, 0, &a);
+	actions_reset(&a);
+	T_OK(bl_repeat(&bl, r, "", t0 + 110, t0 + 110 + 604800, &a));
+	T_EQ_INT(r->ban_end, t0 + 110 + 604800);
+	T_EQ_INT(r->ban_start, t0 + 110);
+	T_EQ_INT(r->last, t0 + 110);
+	T_EQ_INT(actions_count(&a, ACT_BAN), 1);
+	T_EQ_INT(actions_count(&a, ACT_BL_DIRTY), 1);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 1);
+	T_EQ_INT(actions_count(&a, ACT_LOG), 1);
+	for (size_t i = 0; i < a.n; i++) {
+		if (a.v[i].kind == ACT_BAN)
+			ban = &a.v[i];
+		if (a.v[i].kind == ACT_ALERT)
+			mail = &a.v[i];
+	}
+	T_OK(ban && ban->last == t0 + 110 + 604800 && ban->count == 2);
+	T_OK(mail && mail->first == 110);
+	T_EQ_INT(bl.st.bans, 1);
+
+	/* fast: the rate bans for freq_ban, `until' for longer: the longer
+	 * one, once */
+	r = bl_add(&bl, &y, BL_DNSBL, "zen", "", "", t0, 0, &a);
+	actions_reset(&a);
+	T_OK(bl_repeat(&bl, r, "", t0 + 20, t0 + 20 + 604800, &a));
+	T_EQ_INT(r->ban_end, t0 + 20 + 604800);
+	T_EQ_INT(actions_count(&a, ACT_BAN), 1);
+	T_EQ_INT(actions_count(&a, ACT_BL_DIRTY), 1);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 1);
+	T_EQ_INT(actions_count(&a, ACT_LOG), 1);
+	T_EQ_INT(bl.st.bans, 2);
+	/* `until' earlier than the running ban's end changes nothing */
+	actions_reset(&a);
+	T_OK(!bl_repeat(&bl, r, "", t0 + 100, t0 + 600, &a));
+	T_EQ_INT(r->ban_end, t0 + 20 + 604800);
+	T_EQ_INT(actions_count(&a, ACT_BAN), 0);
 	bl_free(&bl);
 	actions_free(&a);
 }
@@ -92,7 +218,7 @@ main(void)
 
 	/* a repeat in the same second: rate = 2 / 0.001 = 2000, 30 min ban */
 	actions_reset(&a);
-	T_OK(bl_repeat(&bl, r, "bad.example.net", t0, &a));
+	T_OK(bl_repeat(&bl, r, "bad.example.net", t0, 0, &a));
 	T_EQ_INT(r->period, 2);
 	T_EQ_INT(r->total, 2);
 	T_OK(r->rate == 2000);
@@ -107,7 +233,7 @@ main(void)
 
 	/* 30 s later: still the same period (gap <= 1/freq), 3/30 > freq */
 	actions_reset(&a);
-	T_OK(bl_repeat(&bl, r, "bad.example.net", t0 + 30, &a));
+	T_OK(bl_repeat(&bl, r, "bad.example.net", t0 + 30, 0, &a));
 	T_EQ_INT(r->period, 3);
 	T_OK(r->rate > 0.0999 && r->rate < 0.1001);
 	T_EQ_INT(r->ban_end, t0 + 30 + 1800);
@@ -116,7 +242,7 @@ main(void)
 	/* 31 s after that: a new period, 1/31 < freq: no new ban, and -
 	 * unlike popauth 3 - the running ban stays */
 	actions_reset(&a);
-	T_OK(!bl_repeat(&bl, r, "other.example.net", t0 + 61, &a));
+	T_OK(!bl_repeat(&bl, r, "other.example.net", t0 + 61, 0, &a));
 	T_EQ_INT(actions_count(&a, ACT_BAN), 0);
 	T_EQ_INT(r->period, 1);
 	T_EQ_INT(r->total, 4);
@@ -127,13 +253,13 @@ main(void)
 
 	/* a storm: hit 51 bans for a week; every later one extends it */
 	for (int i = 0; i < 47; i++)
-		bl_repeat(&bl, r, "", t0 + 100 + i, &a);
+		bl_repeat(&bl, r, "", t0 + 100 + i, 0, &a);
 	T_EQ_INT(r->total, 51);
 	T_EQ_INT(r->ban_end, t0 + 146 + 604800);
-	bl_repeat(&bl, r, "", t0 + 200, &a);
+	bl_repeat(&bl, r, "", t0 + 200, 0, &a);
 	T_EQ_INT(r->ban_end, t0 + 200 + 604800);
 	/* a slow, short-ban hit later does not shorten the week */
-	bl_repeat(&bl, r, "", t0 + 2000, &a);
+	bl_repeat(&bl, r, "", t0 + 2000, 0, &a);
 	T_EQ_INT(r->ban_end, t0 + 2000 + 604800);
 	/* the record lives 90 days after the later of last hit and ban end */
 	T_EQ_INT(bl_expires(&bl, r), t0 + 2000 + 604800 + 7776000);
@@ -206,5 +332,7 @@ main(void)
 	bl_free(&bl);
 	actions_free(&a);
 	test_alert();
+	test_restore_alert();
+	test_repeat_until();
 	return t_done();
 }

@@ -205,6 +205,25 @@ test_errors(void)
 	expect_error("reference loop",
 	    "state_directory = $pid_file\npid_file = $state_directory/p\n",
 	    "nest too deep");
+	/* what the firewall, the policy service, the control socket and
+	 * the alert mail would refuse at their start, refused at load */
+	expect_error("bad table name", "\nfirewall_table = pop-auth\n",
+	    "popauth.conf:2: firewall_table: \"pop-auth\": letters, digits");
+	expect_error("table too long for ipset",
+	    "firewall = ipset\nfirewall_table = abcdefghijklmnopqrstuvwxyz\n",
+	    "at most 24 characters for ipset");
+	expect_error("bad policy address",
+	    "policy_listen = inet:127.0.0.1:25, inet:localhost:25\n",
+	    "policy_listen: \"inet:localhost:25\": not unix:/path");
+	expect_error("policy port out of range",
+	    "policy_listen = inet:[::1]:65536\n", "not unix:/path");
+	expect_error("no such control group",
+	    "control_group = no_such_group_here\n",
+	    "control_group: no such group: no_such_group_here");
+	expect_error("several control groups", "control_group = root daemon\n",
+	    "one group, not several");
+	expect_error("alert_to an option", "alert_to = -oQ/tmp\n",
+	    "alert_to: \"-oQ/tmp\": one address");
 }
 
 int

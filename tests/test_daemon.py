@@ -19,7 +19,14 @@ DESCRIPTION
                 kept); TERM, INT, QUIT end cleanly (PID file removed)
       control   ban, unban, forget and status through the control socket
                 while the daemon runs (live state, exit status, errors),
-                on the state directly when it does not
+                on the state directly when it does not; arguments and
+                commands the socket cannot carry refused by the client
+      control_peers  who may connect: mode, peer credentials, the
+                control group as primary or supplementary group
+      control_reload  connections on a moved control socket are closed;
+                another process's socket is not taken
+      control_emfile  out of file descriptors: no busy loop, answers
+                again after
 
 SAFETY
     Temp directories only; every popauth started is stopped by pid.
@@ -28,8 +35,10 @@ SAFETY
 import hashlib
 import os
 import re
+import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -320,6 +329,9 @@ def test_control(work):
     r = cli('ban', '203.0.113.50', '1h')
     check('203.0.113.50 banned until' in r.stdout and
           'not running' not in r.stderr, 'ban through the daemon')
+    h.wait_until(lambda: re.search(
+        r'info: 203\.0\.113\.50 has been blacklisted .*banned for 1h',
+        d.stderr()), timeout=10, what='the ban in the daemon\'s log')
     r = cli('ban', '10.7.0.1')
     check('protected (relay lease)' in r.stderr,
           "a leased IP: banned with the daemon's warning")
@@ -348,6 +360,33 @@ def test_control(work):
     r = cli('ban', 'not-an-ip', ok=False)
     check(r.returncode == 2 and 'not an IP address' in r.stderr,
           'a bad argument: the daemon says so, exit 2')
+    # the request is words joined by spaces: an argument that would
+    # change the words is refused by the client, nothing is sent
+    cur = h.LogCursor(d.err)
+    for bad in ('203.0.113.52 1h', '203.0.113.52\nforget', '',
+                '203.0.113.52\t', '1h\x1b[2J'):
+        r = cli('ban', bad, ok=False)
+        check(r.returncode == 2 and 'an argument cannot be empty or hold '
+              'spaces or control characters' in r.stderr and
+              'does not answer' not in r.stderr and r.stdout == '',
+              'an argument with %r: refused by the client, exit 2: %r'
+              % (bad, r.stderr))
+    # too long for the socket: said by the client
+    r = cli('unban', *['203.0.113.%d' % (i % 250) for i in range(400)],
+            ok=False)
+    check(r.returncode == 2 and 'the command is too long' in r.stderr and
+          'does not answer' not in r.stderr,
+          'a command longer than the socket takes: the client says so')
+    # 64 words at most: more is refused, not cut
+    r = cli('unban', *['203.0.113.%d' % i for i in range(1, 65)], ok=False)
+    check(r.returncode == 2 and 'more than 64 words' in r.stderr and
+          r.stdout == '', 'more than 64 words: refused, exit 2: %r'
+          % r.stderr)
+    r = cli('unban', *['203.0.113.%d' % i for i in range(1, 64)], ok=False)
+    check(r.returncode == 1 and r.stdout.count(': not banned') == 63,
+          '64 words: all run')
+    check(not cur.find(r'control socket: ban 203\.0\.113\.52'),
+          'nothing of the refused arguments reached the daemon')
     check(d.stop(signal.SIGTERM) == 0, 'stopped')
     check(not os.path.exists(ctl), 'the socket goes with the daemon')
     r = cli('ban', '203.0.113.51', '1m')
@@ -384,10 +423,11 @@ def test_control_peers(work):
     log = os.path.join(work, 'mail.log')
     open(log, 'w').close()
 
-    def as_nobody():
+    def as_nobody(gid=65534, groups=None):
         return subprocess.run(
-            ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
-             '/usr/bin/python3', '-c', AS_NOBODY, ctl],
+            ['setpriv', '--reuid=65534', '--regid=%d' % gid] +
+            (['--groups=' + groups] if groups else ['--clear-groups']) +
+            ['/usr/bin/python3', '-c', AS_NOBODY, ctl],
             capture_output=True, text=True, timeout=30).stdout
     d = Daemon(work, 'file:' + log, 'control_socket = %s\n' % ctl).start()
     check('connect: Permission denied' in as_nobody(),
@@ -408,16 +448,141 @@ def test_control_peers(work):
     out = as_nobody()
     check(out.startswith('0\ndaemon:   running'),
           'a member of control_group is answered: %r' % out[:200])
+    # the group as a supplementary one (another primary group) will do
+    out = as_nobody(gid=54321, groups='4321,65534')
+    check(out.startswith('0\ndaemon:   running'),
+          'control_group as a supplementary group is answered: %r'
+          % out[:200])
+    many = ','.join(str(g) for g in range(5000, 5100))
+    out = as_nobody(gid=54321, groups=many + ',65534')
+    check(out.startswith('0\ndaemon:   running'),
+          'control_group among 101 supplementary groups is answered: %r'
+          % out[:200])
+    check('connect: Permission denied' in as_nobody(gid=54321),
+          'neither primary nor supplementary: the mode keeps it out')
+    os.chmod(ctl, 0o666)
+    out = as_nobody(gid=54321, groups='4321')
+    check('closed without an answer' in out,
+          'not in control_group, the socket reachable: refused: %r' % out)
+    cur.wait(r'control socket: uid 65534 refused')
+    os.chmod(ctl, 0o660)
     # a group that does not exist: said, and the socket stays as it was
     with open(d.conf, 'a') as f:
         f.write('control_group = no_such_group_here\n')
     d.proc.send_signal(signal.SIGHUP)
-    cur.wait(r'control_group no_such_group_here: no such group; the '
-             r'control socket stays as it was')
+    cur.wait(r'reload failed, keeping the old configuration: .*: '
+             r'control_group: no such group: no_such_group_here')
     check(as_nobody().startswith('0\ndaemon:   running'),
           'after a bad control_group the socket is as it was')
     check(d.stop(signal.SIGTERM) == 0, 'stopped')
     check(not os.path.exists(ctl), 'the socket goes with the daemon')
+
+
+def ctl_connect(path):
+    """a raw connection to a control socket"""
+    c = socket.socket(socket.AF_UNIX)
+    c.settimeout(10)
+    c.connect(path)
+    return c
+
+
+def ctl_closed(c):
+    """has the daemon closed c (without an answer)?"""
+    try:
+        c.sendall(b'tus\n')
+        return c.recv(4096) == b''
+    except (BrokenPipeError, ConnectionResetError):
+        return True
+
+
+def test_control_reload(work):
+    """a reload that moves the control socket closes the connections open
+    on the old one (they must not outlive it); a socket another process
+    listens on is not taken over"""
+    log = os.path.join(work, 'mail.log')
+    open(log, 'w').close()
+    old = os.path.join(work, 'state', 'popauth.ctl')
+    new = os.path.join(work, 'new.ctl')
+    d = Daemon(work, 'file:' + log).start()
+    cur = h.LogCursor(d.err, 0)
+    idle = ctl_connect(old)
+    half = ctl_connect(old)
+    half.sendall(b'sta')  # a command half read
+    time.sleep(0.3)
+    with open(d.conf, 'a') as f:
+        f.write('control_socket = %s\n' % new)
+    d.proc.send_signal(signal.SIGHUP)
+    cur.wait('configuration reloaded')
+    check(ctl_closed(half), 'a half-read command on the old socket: closed')
+    check(idle.recv(4096) == b'', 'an idle connection on the old socket: '
+          'closed')
+    idle.close()
+    half.close()
+    check(not os.path.exists(old) and os.path.exists(new),
+          'the socket moved')
+    r = subprocess.run([POPAUTH, '-c', d.conf, 'status'],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and 'daemon:   running' in r.stdout,
+          'answered on the new socket')
+    check(d.proc.poll() is None, 'the daemon survives its old connections')
+    # another process's socket: refused, left as it is
+    other = os.path.join(work, 'other.ctl')
+    ls = socket.socket(socket.AF_UNIX)
+    ls.bind(other)
+    ls.listen(4)
+    with open(d.conf, 'a') as f:
+        f.write('control_socket = %s\n' % other)
+    d.proc.send_signal(signal.SIGHUP)
+    cur.wait(r'other\.ctl: in use by another process; the control socket '
+             r'stays as it was')
+    c = ctl_connect(other)
+    ls.settimeout(5)
+    a, _ = ls.accept()
+    check(a is not None, 'the other process\'s socket is still its own')
+    a.close()
+    c.close()
+    ls.close()
+    r = subprocess.run([POPAUTH, '-c', d.conf, '-o',
+                        'control_socket=%s' % new, 'status'],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and 'daemon:   running' in r.stdout,
+          'still answered where it was')
+    check(d.stop(signal.SIGTERM) == 0, 'stopped')
+
+
+def test_control_emfile(work):
+    """out of file descriptors, the daemon does not spin on the control
+    socket it cannot accept from; it answers again once it can"""
+    log = os.path.join(work, 'mail.log')
+    open(log, 'w').close()
+    d = Daemon(work, 'file:' + log).start()
+    ctl = os.path.join(work, 'state', 'popauth.ctl')
+    cur = h.LogCursor(d.err, 0)
+    pid = d.proc.pid
+    limit = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+    # no descriptor left: the few free numbers below are taken by the
+    # first connections
+    resource.prlimit(pid, resource.RLIMIT_NOFILE,
+                     (len(os.listdir('/proc/%d/fd' % pid)), limit[1]))
+    conns = []
+    try:
+        for _ in range(16):
+            conns.append(ctl_connect(ctl))
+        cur.wait(r'control socket: accept: Too many open files; not '
+                 r'accepting for 1000 ms')
+        c0 = d.cpu_seconds()
+        time.sleep(1.5)
+        check(d.cpu_seconds() - c0 < 0.5,
+              'no busy loop while no connection can be accepted')
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, limit)
+    for c in conns:
+        c.close()
+    r = subprocess.run([POPAUTH, '-c', d.conf, 'status'],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and 'daemon:   running' in r.stdout,
+          'answered again once descriptors are free')
+    check(d.stop(signal.SIGTERM) == 0, 'stopped')
 
 
 def stop_all():
@@ -437,7 +602,9 @@ def main():
                      ('restart', test_restart), ('lock', test_lock),
                      ('corrupt', test_corrupt), ('signals', test_signals),
                      ('control', test_control),
-                     ('control_peers', test_control_peers)]:
+                     ('control_peers', test_control_peers),
+                     ('control_reload', test_control_reload),
+                     ('control_emfile', test_control_emfile)]:
         work = tempfile.mkdtemp(prefix='popauth-daemon-%s-' % name)
         h.note('--- %s (%s)' % (name, work))
         try:

@@ -404,6 +404,38 @@ test_runner(void)
 	loop_free(l);
 }
 
+/* an IPv6 /64 shared by two banned clients: a shorter ban of one does
+ * not cut the other's (the element keeps the latest end) */
+static void
+test_prefix_runner(void)
+{
+	struct loop *l = loop_new();
+	struct fw_opts o = nft128;
+	char *err = NULL;
+	int64_t now = (int64_t)time(NULL);
+	struct firewall *fw;
+
+	T_CASE("nft: a shared IPv6 prefix keeps the latest end");
+	o.v6_prefix = 64;
+	now_bans[0] = (struct fw_ban){ip("2001:db8::7"), now + 7200};
+	now_bans[1] = (struct fw_ban){ip("2001:db8::8"), now + 600};
+	now_n = 2;
+	fw = fw_new(&o, list, NULL, &err);
+	fw_attach(fw, l);
+	fw_resync(fw);
+	run_until(l, fw, 1, 10000);
+	T_OK(set_has("ban6", "2001:db8::/64 timeout 2h") ||
+	    set_has("ban6", "2001:db8::/64 timeout 1h59m"));
+	/* ::8's ban decided again, ending in 10 minutes */
+	fw_ban(fw, &now_bans[1].ip, now + 600);
+	run_until(l, fw, 2, 10000);
+	T_OK(set_has("ban6", "2001:db8::/64 timeout 2h") ||
+	    set_has("ban6", "2001:db8::/64 timeout 1h59m"));
+	T_OK(fw_remove(fw));
+	fw_free(fw);
+	loop_free(l);
+}
+
 /* out_of - what argv prints */
 static char *
 out_of(char *const argv[])
@@ -593,6 +625,7 @@ main(void)
 	if (geteuid() == 0 && unshare(CLONE_NEWNET) == 0 &&
 	    access("/usr/sbin/nft", X_OK) == 0) {
 		test_runner();
+		test_prefix_runner();
 		if (access("/usr/sbin/ipset", X_OK) == 0 &&
 		    access("/usr/sbin/iptables", X_OK) == 0) {
 			test_ipset_runner();

@@ -1,8 +1,10 @@
 /*
  * test_loop - unit tests for src/lib/loop.c: timers (order, stop/restart,
- * the heap against a naive model), io watchers, signals, children.
+ * the heap against a naive model), io watchers and their pause, signals,
+ * children, helper threads without signals.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -705,6 +707,72 @@ test_children(void)
 	loop_free(l);
 }
 
+/* a paused watcher: not called while the pause lasts (though its fd stays
+ * readable), called again after it; a watcher deleted while paused does
+ * not come back, and a thread from loop_thread takes no signal */
+static int pause_calls;
+
+static void
+count_io(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	(void)arg;
+	pause_calls++;
+}
+
+static void *
+thread_mask(void *arg)
+{
+	sigset_t *mask = arg;
+
+	pthread_sigmask(SIG_SETMASK, NULL, mask);
+	return NULL;
+}
+
+static void
+test_io_pause(void)
+{
+	struct loop *l = loop_new();
+	int p[2];
+	int never = 0;
+
+	T_CASE("io pause");
+	T_OK(pipe(p) == 0);
+	T_OK(write(p[1], "x", 1) == 1); /* readable from now on */
+	loop_io_add(l, p[0], EPOLLIN, count_io, NULL);
+	loop_run_once(l, 0);
+	T_EQ_INT(pause_calls, 1);
+	loop_io_pause(l, p[0], 150);
+	uint64_t t0 = loop_clock_ms();
+	pause_calls = 0;
+	run_until(l, &never, 100);
+	T_EQ_INT(pause_calls, 0);
+	while (pause_calls == 0 && loop_clock_ms() - t0 < 2000)
+		loop_run_once(l, 20);
+	T_OK(pause_calls > 0 && loop_clock_ms() - t0 >= 150);
+	/* deleted while paused: gone for good, the fd free to reuse */
+	loop_io_pause(l, p[0], 50);
+	loop_io_del(l, p[0]);
+	pause_calls = 0;
+	run_until(l, &never, 150);
+	T_EQ_INT(pause_calls, 0);
+	loop_io_add(l, p[0], EPOLLIN, count_io, NULL);
+	loop_io_pause(l, p[0], 10000); /* freed with the loop */
+	loop_free(l);
+	close(p[0]);
+	close(p[1]);
+
+	T_CASE("loop_thread");
+	pthread_t th;
+	sigset_t mask;
+	sigemptyset(&mask);
+	T_EQ_INT(loop_thread(&th, thread_mask, &mask), 0);
+	pthread_join(th, NULL);
+	T_OK(sigismember(&mask, SIGCHLD) && sigismember(&mask, SIGTERM));
+}
+
 int
 main(void)
 {
@@ -713,6 +781,7 @@ main(void)
 	test_timer_stop_restart();
 	test_timer_heap();
 	test_io();
+	test_io_pause();
 	test_run_stop();
 	test_signals();
 	test_children();

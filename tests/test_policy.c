@@ -279,6 +279,86 @@ test_abuse(void)
 	actions_free(&a);
 }
 
+/* nlogged - the log lines that hold needle */
+static int
+nlogged(const struct actions *a, const char *needle)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		n += a->v[i].kind == ACT_LOG && strstr(a->v[i].text, needle);
+	return n;
+}
+
+/* a listed IP caught fishing: the fishing ban and the repeat rule are one
+ * decision - one ban, one record write, one "banned until" line - and
+ * the admin's mail gives the time since the hit before, not 0 */
+static void
+test_listed_fisher(void)
+{
+	struct policy_cfg cfg = full_cfg(NULL, 0);
+	struct policy p;
+	struct actions a;
+	struct event ev;
+	struct ipaddr x;
+	int64_t t = 1795700000;
+	const struct action *act;
+
+	cfg.bl.alert = 2;
+	actions_init(&a);
+	policy_init(&p, &cfg);
+	/* listed by a DNSBL; 100 s later two unknown recipients 10 s apart:
+	 * the second makes it a fisher, 110 s after its last hit (too slow
+	 * for the repeat rule to ban) */
+	ev = reject(EVENT_RBL, "198.18.0.70", t);
+	policy_event(&p, &ev, t, &a);
+	ev = reject(EVENT_UNKNOWN_RECIPIENT, "198.18.0.70", t + 100);
+	ev.addr = SPAN_LIT("c0@example.test");
+	policy_event(&p, &ev, ev.time, &a);
+	actions_reset(&a);
+	ev.addr = SPAN_LIT("c1@example.test");
+	ev.time = t + 110;
+	policy_event(&p, &ev, ev.time, &a);
+	ipaddr_parse(&x, "198.18.0.70", 11);
+	struct bl_rec *r = bl_get(&p.bl, &x);
+	T_OK(r != NULL && r->total == 2);
+	T_EQ_INT(r->ban_end, t + 110 + 604800);
+	T_EQ_INT(actions_count(&a, ACT_BAN), 1);
+	T_EQ_INT(actions_count(&a, ACT_BL_DIRTY), 1);
+	T_EQ_INT(nlogged(&a, "banned until"), 1);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 1);
+	act = first(&a, ACT_BAN);
+	T_OK(act && act->last == t + 110 + 604800);
+	act = first(&a, ACT_ALERT);
+	T_OK(act && act->first == 110);
+
+	/* fast enough for the repeat rule too (2 hits in 20 s): still one
+	 * ban, the longer one */
+	ev = reject(EVENT_RBL, "198.18.0.71", t);
+	policy_event(&p, &ev, t, &a);
+	ev = reject(EVENT_UNKNOWN_RECIPIENT, "198.18.0.71", t + 10);
+	ev.addr = SPAN_LIT("d0@example.test");
+	policy_event(&p, &ev, ev.time, &a);
+	actions_reset(&a);
+	ev.addr = SPAN_LIT("d1@example.test");
+	ev.time = t + 20;
+	policy_event(&p, &ev, ev.time, &a);
+	ipaddr_parse(&x, "198.18.0.71", 11);
+	r = bl_get(&p.bl, &x);
+	T_OK(r != NULL && r->total == 2);
+	T_EQ_INT(r->ban_end, t + 20 + 604800);
+	T_EQ_INT(r->ban_start, t + 20);
+	T_EQ_INT(actions_count(&a, ACT_BAN), 1);
+	T_EQ_INT(actions_count(&a, ACT_BL_DIRTY), 1);
+	T_EQ_INT(nlogged(&a, "banned until"), 1);
+	act = first(&a, ACT_ALERT);
+	T_OK(act && act->first == 20);
+	T_EQ_INT(actions_count(&a, ACT_ALERT), 1);
+	T_EQ_INT(p.bl.st.bans, 2);
+	policy_free(&p);
+	actions_free(&a);
+}
+
 /* refusals by the map of IPs not listed here: counted, warned hourly */
 static void
 test_unknown(void)
@@ -310,6 +390,7 @@ main(void)
 {
 	test_unknown();
 	test_abuse();
+	test_listed_fisher();
 	struct policy_cfg cfg = {
 	    .relay_lease = 1800, .login_protos = POLICY_PROTO(PROTO_POP3)};
 	struct policy p;

@@ -3,14 +3,19 @@
  * in the configured states, the blacklist reply for a listed client,
  * DUNNO for the rest and for an address that is none; the server on a
  * unix socket: pipelined and split requests, a client that breaks the
- * protocol, sends too much or falls silent is cut off, the others go on.
- * (With the real Postfix: e2e/test_policy.py.)
+ * protocol, sends too much or falls silent is cut off, the others go on;
+ * inet: addresses, good and bad; at the connection limit the idlest
+ * connection makes room for a new one; out of descriptors, the listener
+ * rests instead of spinning.  (With the real Postfix: e2e/test_policy.py.)
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -32,14 +37,15 @@ ask(const struct policy *p, const char *ip, const char *state, int64_t now)
 	static struct sbuf out;
 	char buf[512];
 	struct deleg_req r;
-	size_t used;
+	size_t used, scanned = 0;
 	const char *why;
 
 	snprintf(buf, sizeof(buf),
 	    "request=smtpd_access_policy\nprotocol_state=%s\n"
 	    "client_address=%s\n\n",
 	    state, ip);
-	T_OK(deleg_next(buf, strlen(buf), &r, &used, &why) == DELEG_REQUEST);
+	T_OK(deleg_next(buf, strlen(buf), &scanned, &r, &used, &why) ==
+	    DELEG_REQUEST);
 	sbuf_reset(&out);
 	last = policyd_answer(p, reply, states, &r, now, &out);
 	return out.s;
@@ -104,7 +110,7 @@ test_server(struct policy *p)
 	if (app.cfg == NULL)
 		return;
 	app.pol = *p;
-	pd = policyd_new(l, &app, &err);
+	pd = policyd_new(l, &app, app.cfg->policy_listen, &err);
 	T_OK(pd != NULL);
 	if (pd == NULL)
 		return;
@@ -176,6 +182,286 @@ test_server(struct policy *p)
 	config_free(app.cfg);
 }
 
+/* start - a policy service on the one address spec, with a config of
+ * its own in app (whose policy_listen is not spec: policyd_new listens
+ * where it is told); NULL and *err if it cannot be had */
+static struct policyd *
+start(struct loop *l, struct app *app, struct policy *p, const char *spec,
+    char **err)
+{
+	char *ov[] = {"policy_listen=unix:/nonexistent/not-this.sock",
+	    "policy_idle_timeout=10s", "firewall=none",
+	    "log_destination=stderr"};
+	char *addrs[] = {(char *)spec, NULL};
+
+	memset(app, 0, sizeof(*app));
+	*err = NULL;
+	app->cfg = config_load(NULL, true, ov, 4, err);
+	T_OK(app->cfg != NULL);
+	if (app->cfg == NULL)
+		return NULL;
+	app->pol = *p;
+	return policyd_new(l, app, addrs, err);
+}
+
+/* free_port - a TCP port on the loopback address of family af that
+ * nothing listens on (a moment ago); -1 if af has no loopback */
+static int
+free_port(int af)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (af == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+		len = sizeof(*s6);
+	}
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&ss, len) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		port = ntohs(af == AF_INET
+			? ((struct sockaddr_in *)&ss)->sin_port
+			: ((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* tcp_client - connected to the loopback address of af, port */
+static int
+tcp_client(int af, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(&ss, 0, sizeof(ss));
+	if (af == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		s4->sin_port = htons((uint16_t)port);
+		len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+		s6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*s6);
+	}
+	T_OK(connect(fd, (struct sockaddr *)&ss, len) == 0);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+static void
+test_inet(struct policy *p)
+{
+	static const char *const bad[] = {
+	    "inet:127.0.0.1",
+	    "inet:127.0.0.1:",
+	    "inet:127.0.0.1:%d:",
+	    "inet:127.0.0.1:+%d",
+	    "inet:127.0.0.1:-%d",
+	    "inet:127.0.0.1:0",
+	    "inet:127.0.0.1:65536",
+	    "inet:127.0.0.1:99999999999999999999",
+	    "inet:127.0.0.1:%dx",
+	    "inet:127.0.0.1: %d",
+	    "inet:127.0.0.1:%d ",
+	    "inet: 127.0.0.1:%d",
+	    "inet:127.0.0.1 :%d",
+	    "inet:[ ::1]:%d",
+	    "inet:127.0.0.1:0x19",
+	    "inet::%d",
+	    "inet:[]:%d",
+	    "inet:localhost:%d",
+	    "inet:127.1:%d",
+	    "inet:127.0.0.1.1:%d",
+	    "inet:[127.0.0.1]:%d", /* brackets: IPv6 only */
+	    "inet:::1:%d", /* IPv6 only in brackets */
+	    "inet:[::1:%d",
+	    "inet:::1]:%d",
+	    "inet:[::1]%d",
+	    "inet:[::1]x:%d",
+	    "tcp:127.0.0.1:%d",
+	    "127.0.0.1:%d",
+	};
+	struct loop *l = loop_new();
+	struct app app;
+	struct policyd *pd;
+	char spec[128], *err = NULL;
+	int port = free_port(AF_INET), port6 = free_port(AF_INET6), fd;
+
+	T_CASE("no address");
+	memset(&app, 0, sizeof(app));
+	T_OK(policyd_new(l, &app, NULL, &err) == NULL && err == NULL);
+	T_OK(policyd_new(l, &app, (char *[]){NULL}, &err) == NULL &&
+	    err == NULL);
+
+	T_CASE("inet: addresses");
+	T_OK(port > 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(spec, sizeof(spec), bad[i], port);
+		t_case = spec;
+		pd = start(l, &app, p, spec, &err);
+		T_OK(pd == NULL);
+		T_OK(err != NULL && strncmp(err, spec, strlen(spec)) == 0 &&
+		    strstr(err,
+			": not unix:/path, inet:ADDRESS:PORT or "
+			"inet:[IPV6]:PORT") != NULL);
+		policyd_free(pd);
+		free(err);
+		config_free(app.cfg);
+	}
+
+	T_CASE("inet:127.0.0.1:port");
+	snprintf(spec, sizeof(spec), "inet:127.0.0.1:%d", port);
+	pd = start(l, &app, p, spec, &err);
+	T_OK(pd != NULL && err == NULL);
+	if (pd != NULL) {
+		/* the port is taken now: a second one says why not */
+		struct app app2;
+		struct policyd *pd2 = start(l, &app2, p, spec, &err);
+		char want[160];
+		T_OK(pd2 == NULL);
+		snprintf(
+		    want, sizeof(want), "%s: %s", spec, strerror(EADDRINUSE));
+		T_EQ_STR(err, want);
+		free(err);
+		config_free(app2.cfg);
+
+		fd = tcp_client(AF_INET, port);
+		T_OK(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+		turn(l, 50);
+		T_EQ_STR(got(fd), "action=OK\n\n");
+		close(fd);
+	}
+	policyd_free(pd);
+	config_free(app.cfg);
+
+	T_CASE("inet:[::1]:port");
+	if (port6 > 0) {
+		snprintf(spec, sizeof(spec), "inet:[::1]:%d", port6);
+		pd = start(l, &app, p, spec, &err);
+		T_OK(pd != NULL && err == NULL);
+		if (pd != NULL) {
+			fd = tcp_client(AF_INET6, port6);
+			T_OK(write(fd, req, strlen(req)) ==
+			    (ssize_t)strlen(req));
+			turn(l, 50);
+			T_EQ_STR(got(fd), "action=OK\n\n");
+			close(fd);
+		}
+		policyd_free(pd);
+		config_free(app.cfg);
+	} else {
+		printf("# no IPv6 loopback: inet:[::1] not tried\n");
+	}
+	loop_free(l);
+}
+
+static void
+test_limits(struct policy *p)
+{
+	struct loop *l = loop_new();
+	struct app app;
+	struct policyd *pd;
+	struct rlimit orig, low;
+	char path[600], spec[700], *err = NULL;
+	int a, b, c[48], n, e, k;
+
+	T_CASE("the idlest connection makes room");
+	snprintf(path, sizeof(path), "%s/limits.sock", t_tmpdir());
+	snprintf(spec, sizeof(spec), "unix:%s", path);
+	/* the limit is half the descriptors: 50 connections */
+	T_OK(getrlimit(RLIMIT_NOFILE, &orig) == 0);
+	low = orig;
+	low.rlim_cur = 100;
+	T_OK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	pd = start(l, &app, p, spec, &err);
+	T_OK(setrlimit(RLIMIT_NOFILE, &orig) == 0);
+	T_OK(pd != NULL);
+	if (pd == NULL)
+		return;
+	/* a connects first, b next; a speaks, b stays silent */
+	a = client(path);
+	turn(l, 20);
+	b = client(path);
+	turn(l, 20);
+	T_OK(write(a, req, strlen(req)) == (ssize_t)strlen(req));
+	turn(l, 20);
+	T_EQ_STR(got(a), "action=OK\n\n");
+	for (size_t i = 0; i < 48; i++)
+		c[i] = client(path);
+	turn(l, 20);
+	/* the 51st: b goes, no other */
+	t_msg_clear();
+	n = client(path);
+	T_OK(write(n, req, strlen(req)) == (ssize_t)strlen(req));
+	turn(l, 50);
+	T_EQ_STR(got(n), "action=OK\n\n");
+	T_EQ_STR(got(b), "EOF");
+	T_EQ_INT(t_msg_count("policy service: 50 connections: the one "
+			     "silent the longest closed for a new one"),
+	    1);
+	T_OK(write(a, req, strlen(req)) == (ssize_t)strlen(req));
+	turn(l, 50);
+	T_EQ_STR(got(a), "action=OK\n\n");
+	for (size_t i = 0; i < 48; i++)
+		T_EQ_STR(got(c[i]), "");
+
+	T_CASE("out of descriptors: the listener rests");
+	close(b);
+	b = client(path); /* queued: no accept yet */
+	T_OK(write(b, req, strlen(req)) == (ssize_t)strlen(req));
+	/* no descriptor above those open now */
+	k = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	close(k);
+	low = orig;
+	low.rlim_cur = (rlim_t)k;
+	T_OK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	t_msg_clear();
+	double cpu = t_cpu_seconds();
+	turn(l, 300);
+	cpu = t_cpu_seconds() - cpu;
+	/* those connected are served meanwhile */
+	T_OK(write(a, req, strlen(req)) == (ssize_t)strlen(req));
+	turn(l, 50);
+	T_OK(setrlimit(RLIMIT_NOFILE, &orig) == 0);
+	T_OK(cpu < 0.1); /* no spinning on the readable listener */
+	T_EQ_INT(t_msg_count("policy service: accept: Too many open files; "
+			     "no new connections for 1000 ms"),
+	    1);
+	T_EQ_STR(got(a), "action=OK\n\n");
+	T_EQ_STR(got(b), "");
+	/* a second later it is accepted (a descriptor is free again) */
+	turn(l, 1000);
+	T_EQ_STR(got(b), "action=OK\n\n");
+	e = client(path);
+	T_OK(write(e, req, strlen(req)) == (ssize_t)strlen(req));
+	turn(l, 50);
+	T_EQ_STR(got(e), "action=OK\n\n");
+
+	close(a);
+	close(b);
+	close(n);
+	close(e);
+	for (size_t i = 0; i < 48; i++)
+		close(c[i]);
+	policyd_free(pd);
+	config_free(app.cfg);
+	loop_free(l);
+}
+
 int
 main(void)
 {
@@ -225,6 +511,8 @@ main(void)
 	relay_login(&p.relay, &x, "alice", "pop3 via dovecot",
 	    (int64_t)time(NULL), (int64_t)time(NULL), &a);
 	test_server(&p);
+	test_inet(&p);
+	test_limits(&p);
 
 	policy_free(&p);
 	actions_free(&a);

@@ -52,7 +52,8 @@ when(int64_t t)
 	return t > 0 ? time_str(t) : "-";
 }
 
-void
+/* admin_print_relays - the relay leases (all: ended ones too) */
+static void
 admin_print_relays(const struct policy *pol, bool all, bool header, FILE *out)
 {
 	int64_t now = (int64_t)time(NULL);
@@ -77,7 +78,8 @@ admin_print_relays(const struct policy *pol, bool all, bool header, FILE *out)
 	free((void *)v);
 }
 
-void
+/* admin_print_blacklist - the blacklist (all: records past their expiry) */
+static void
 admin_print_blacklist(
     const struct policy *pol, bool all, bool header, FILE *out)
 {
@@ -218,7 +220,8 @@ admin_show(const struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
-void
+/* admin_print_bans - the bans in force (all: ended ones too) */
+static void
 admin_print_bans(const struct policy *pol, bool all, bool header, FILE *out)
 {
 	int64_t now = (int64_t)time(NULL);
@@ -275,6 +278,7 @@ admin_status(const struct cli *cli)
 	struct store *st = admin_load(cfg, &pol);
 	int64_t now = (int64_t)time(NULL);
 	char fw[700] = "", noted[32] = "";
+	int64_t noted_t;
 
 	/* a running daemon answers `status' itself (control socket) */
 	printf("daemon:   not running\n");
@@ -291,9 +295,12 @@ admin_status(const struct cli *cli)
 	}
 	printf("config:   firewall = %s, alert_threshold = %lld\n",
 	    cfg->firewall, (long long)cfg->alert_threshold);
-	if (*fw)
+	if (*fw && num_parse_i64(noted, 0, INT64_MAX, &noted_t))
 		printf("firewall: %s\n          (the daemon's note of %s)\n",
-		    escs(fw), time_str(strtoll(noted, NULL, 10)));
+		    escs(fw), time_str(noted_t));
+	else if (*fw)
+		printf("firewall: %s\n          (the daemon's note, undated)\n",
+		    escs(fw));
 	else
 		printf("firewall: no note from the daemon yet\n");
 	policy_free(&pol);
@@ -362,13 +369,16 @@ do_ban(
 	ipaddr_parse(&ip, argv[0], strlen(argv[0]));
 	if (argc == 2)
 		dur_parse(argv[1], &secs);
-	/* the warning about a protected IP goes to the admin too */
-	app->act.min_level = MSG_WARN;
+	/* warnings (a protected IP) and errors go to the admin too: kept
+	 * even when the log shows less; what it shows (info: "banned
+	 * until") is kept as well */
+	if (saved > MSG_WARN)
+		app->act.min_level = MSG_WARN;
 	end = policy_ban(&app->pol, &ip, now + secs, now, &app->act);
 	app->act.min_level = saved;
 	for (size_t i = 0; i < app->act.n; i++)
 		if (app->act.v[i].kind == ACT_LOG &&
-		    app->act.v[i].level <= MSG_WARN)
+		    app->act.v[i].level >= MSG_WARN)
 			fprintf(err, "popauth: %s\n", app->act.v[i].text);
 	app_apply(app);
 	fprintf(out, "%s banned until %s\n", ipaddr_str(&ip), time_str(end));
@@ -418,20 +428,27 @@ do_forget(struct app *app, char **argv, int argc, FILE *out)
 	return rc;
 }
 
-int
-admin_change(struct app *app, const char *cmd, int argc, char **argv, FILE *out,
+/* run_change - run cmd, its arguments checked (check_args) */
+static int
+run_change(struct app *app, const char *cmd, int argc, char **argv, FILE *out,
     FILE *err)
 {
 	int64_t now = (int64_t)time(NULL);
-	int rc = check_args(cmd, argc, argv, err);
 
-	if (rc != 0)
-		return rc;
 	if (strcmp(cmd, "ban") == 0)
 		return do_ban(app, argv, argc, now, out, err);
 	if (strcmp(cmd, "unban") == 0)
 		return do_unban(app, argv, argc, now, out);
 	return do_forget(app, argv, argc, out);
+}
+
+int
+admin_change(struct app *app, const char *cmd, int argc, char **argv, FILE *out,
+    FILE *err)
+{
+	int rc = check_args(cmd, argc, argv, err);
+
+	return rc != 0 ? rc : run_change(app, cmd, argc, argv, out, err);
 }
 
 int
@@ -444,7 +461,7 @@ admin_change_offline(
 	if (rc != 0)
 		return rc;
 	open_for_change(&app, cli, (int64_t)time(NULL));
-	rc = admin_change(&app, cmd, argc, argv, stdout, stderr);
+	rc = run_change(&app, cmd, argc, argv, stdout, stderr);
 	app_close(&app);
 	return rc;
 }

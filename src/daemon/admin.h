@@ -28,18 +28,12 @@ int admin_status(const struct cli *cli);
  * stored state (the daemon not running) */
 int admin_list(const struct config *cfg, const char *what, bool all);
 
-/* admin_print_* - the listings and `show' of a policy state (the stored
- * one, or the daemon's live one); header: a first line naming the
- * columns */
-void
-admin_print_relays(const struct policy *pol, bool all, bool header, FILE *out);
-void admin_print_blacklist(
-    const struct policy *pol, bool all, bool header, FILE *out);
-void
-admin_print_bans(const struct policy *pol, bool all, bool header, FILE *out);
+/* admin_print_show, admin_print_list - `show' and the listings of a
+ * policy state (the stored one, or the daemon's live one) */
 void
 admin_print_show(const struct policy *pol, const struct ipaddr *ip, FILE *out);
-/* admin_print_list - what = relays, blacklist or bans; false for another */
+/* admin_print_list - what = relays, blacklist or bans (all: ended ones
+ * too; header: a first line naming the columns); false for another */
 bool admin_print_list(const struct policy *pol, const char *what, bool all,
     bool header, FILE *out);
 

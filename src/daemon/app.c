@@ -171,24 +171,11 @@ list_bans(void *arg, int64_t now, struct fw_ban **v)
 	return n;
 }
 
-/* backend_of - the firewall key's value as a backend */
-static enum fw_backend
-backend_of(const char *name)
-{
-	if (strcmp(name, "none") == 0)
-		return FW_NONE;
-	if (strcmp(name, "ipset") == 0)
-		return FW_IPSET;
-	if (strcmp(name, "iptables-script") == 0)
-		return FW_IPTABLES;
-	return FW_NFTABLES;
-}
-
 struct firewall *
 app_firewall(struct app *app, const struct config *cfg, char **err)
 {
 	struct fw_opts o = {
-	    .backend = backend_of(cfg->firewall),
+	    .backend = fw_backend_of(cfg->firewall),
 	    .table = cfg->firewall_table,
 	    .v6_prefix = (unsigned)cfg->firewall_ipv6_prefix,
 	    .rule_position = (unsigned)cfg->firewall_rule_position,
@@ -273,15 +260,21 @@ send_alert(struct app *app, const struct ipaddr *ip, int64_t gap)
 struct alertmail *
 app_alertmail(const struct config *cfg, char **err)
 {
-	struct alertmail_opts o = {
+	struct alertmail_opts o = app_alert_opts(cfg);
+
+	return alertmail_new(&o, err);
+}
+
+struct alertmail_opts
+app_alert_opts(const struct config *cfg)
+{
+	return (struct alertmail_opts){
 	    .sendmail = cfg->sendmail_path,
 	    .to = cfg->alert_to,
 	    .myhostname = cfg->myhostname,
 	    .freq = cfg->nullroute_freq,
 	    .total = (uint32_t)cfg->nullroute_total,
 	};
-
-	return alertmail_new(&o, err);
 }
 
 void
@@ -358,7 +351,8 @@ app_commit(struct app *app)
 void
 app_close(struct app *app)
 {
-	app_commit(app);
+	/* the firewall's and the mail's last runs first: what they note
+	 * (the firewall's health) goes into the last commit */
 	if (app->fw) {
 		fw_finish(app->fw);
 		fw_free(app->fw);
@@ -367,6 +361,7 @@ app_close(struct app *app)
 		alertmail_finish(app->alert);
 		alertmail_free(app->alert);
 	}
+	app_commit(app);
 	if (app->relay_touched || accessmap_pending(app->relay_map))
 		accessmap_sync(app->relay_map);
 	if (app->bl_touched || accessmap_pending(app->bl_map))

@@ -68,6 +68,8 @@ struct policy_cfg app_policy_cfg(const struct config *cfg);
 /* app_alertmail - the admin's alert mail as configured; NULL and *err
  * if alert_to is not fit */
 struct alertmail *app_alertmail(const struct config *cfg, char **err);
+/* app_alert_opts - the alert mail's options in cfg (borrowed strings) */
+struct alertmail_opts app_alert_opts(const struct config *cfg);
 
 /* app_firewall - the firewall the configuration asks for (not yet
  * attached to a loop); NULL and *err if it cannot be */

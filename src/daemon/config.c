@@ -20,6 +20,7 @@
  *	Errors name the file and line ("popauth.conf:12: ...").
  */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -34,7 +35,10 @@
 #include "../parse/recog.h"
 #include "../policy/fishing.h"
 #include "../sink/accessmap.h"
+#include "../sink/alertmail.h"
+#include "../sink/firewall.h"
 #include "config.h"
+#include "policyd.h"
 
 enum cfg_type {
 	T_STR, /* free text */
@@ -64,8 +68,6 @@ struct cfg_key {
 static const char *const levels[] = {"debug", "info", "warning", "error", NULL};
 static const char *const positions[] = {"end", "start", NULL};
 static const char *const protos[] = {"pop3", "imap", NULL};
-static const char *const firewalls[] = {
-    "nftables", "ipset", "iptables-script", "none", NULL};
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -137,7 +139,7 @@ static const struct cfg_key keys[] = {
 	366LL * 86400, NULL, "the window failed authentications count in"},
     {"trusted_networks", T_NETS, NULL, OFF(trusted_networks), 0, 0, NULL,
 	"never blacklisted (default: Postfix's mynetworks)"},
-    {"firewall", T_WORD, "nftables", OFF(firewall), 0, 0, firewalls,
+    {"firewall", T_WORD, "nftables", OFF(firewall), 0, 0, fw_backends,
 	"where bans are put in place: nftables, ipset, iptables-script or "
 	"none"},
     {"firewall_refresh", T_DURATION, "10m", OFF(firewall_refresh), 1, 86400,
@@ -980,6 +982,53 @@ convert(struct loader *ld, struct config *cfg, int k)
 	free(v);
 }
 
+/* key_where - where the key got its value ("default" if nowhere) */
+static const char *
+key_where(const struct loader *ld, const char *name)
+{
+	int k = key_index(name, strlen(name));
+
+	return ld->raw[k].where ? ld->raw[k].where : "default";
+}
+
+/*
+ * check_services - what the firewall, the alert mail and the control
+ * socket would refuse when they start, refused here, naming the line:
+ * so that check-config tells, and a reload keeps the old configuration
+ * instead of half of the new one.
+ */
+static void
+check_services(struct loader *ld, const struct config *cfg)
+{
+	const char *why =
+	    fw_table_check(fw_backend_of(cfg->firewall), cfg->firewall_table);
+
+	if (why != NULL)
+		set_err(ld, key_where(ld, "firewall_table"),
+		    "firewall_table: \"%s\": %s", escs(cfg->firewall_table),
+		    why);
+	if (!alertmail_to_ok(cfg->alert_to))
+		set_err(ld, key_where(ld, "alert_to"),
+		    "alert_to: \"%s\": one address, printable, no blank, not "
+		    "starting with '-'",
+		    escs(cfg->alert_to));
+	for (char *const *p = cfg->policy_listen; p && *p; p++)
+		if (!policyd_address_ok(*p))
+			set_err(ld, key_where(ld, "policy_listen"),
+			    "policy_listen: \"%s\": not unix:/path, "
+			    "inet:ADDRESS:PORT or inet:[IPV6]:PORT",
+			    escs(*p));
+	if (cfg->control_group && cfg->control_group[0]) {
+		if (cfg->control_group[1] != NULL)
+			set_err(ld, key_where(ld, "control_group"),
+			    "control_group: one group, not several");
+		else if (getgrnam(cfg->control_group[0]) == NULL)
+			set_err(ld, key_where(ld, "control_group"),
+			    "control_group: no such group: %s",
+			    escs(cfg->control_group[0]));
+	}
+}
+
 /* apply_override - one "-o name=value" */
 static void
 apply_override(struct loader *ld, const char *o)
@@ -1037,6 +1086,8 @@ config_load(const char *file, bool optional, char *const *overrides,
 	}
 	for (size_t k = 0; k < NKEYS && !ld.err; k++)
 		convert(&ld, cfg, (int)k);
+	if (!ld.err)
+		check_services(&ld, cfg);
 	for (size_t k = 0; k < NKEYS; k++)
 		raw_clear(&ld.raw[k]);
 	free(ld.pf_hostname);

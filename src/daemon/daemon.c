@@ -250,8 +250,7 @@ firewall_changed(const struct config *a, const struct config *b)
 	return strcmp(a->firewall, b->firewall) != 0 ||
 	    strcmp(a->firewall_table, b->firewall_table) != 0 ||
 	    a->firewall_ipv6_prefix != b->firewall_ipv6_prefix ||
-	    a->firewall_rule_position != b->firewall_rule_position ||
-	    a->firewall_refresh != b->firewall_refresh;
+	    a->firewall_rule_position != b->firewall_rule_position;
 }
 
 /* firewall_moved - a reload that puts the bans in other objects (or
@@ -609,29 +608,27 @@ reload(struct daemon *d)
 			    "reload: %s; keeping the firewall as it was", err);
 			free(err);
 		} else {
-			/* what the old one still had to do */
-			fw_finish(old_fw);
+			/* what the old one still had to do is in the new
+			 * one's resync (fw_free waits for a running script) */
 			if (firewall_moved(cfg, old))
 				move_bans(d, old_fw);
 			fw_free(old_fw);
 		}
+	} else if (cfg->firewall_refresh != old->firewall_refresh) {
+		loop_timer_start(
+		    d->fw_refresh, (uint64_t)cfg->firewall_refresh * 1000);
 	}
-	struct alertmail *am = app_alertmail(cfg, &err);
-	if (am == NULL) {
+	/* the mails on their way go on */
+	struct alertmail_opts ao = app_alert_opts(cfg);
+	if (!alertmail_configure(d->app.alert, &ao, &err)) {
 		msg_error("reload: %s; keeping the alert mail as it was", err);
 		free(err);
-	} else {
-		alertmail_finish(d->app.alert);
-		alertmail_free(d->app.alert);
-		d->app.alert = am;
-		alertmail_attach(am, d->loop);
 	}
 	if (!same_list(cfg->policy_listen, old->policy_listen)) {
 		/* the old listeners go first: the new may want their address */
 		policyd_free(d->policyd);
-		d->app.cfg = cfg;
-		d->policyd = policyd_new(d->loop, &d->app, &err);
-		d->app.cfg = old;
+		d->policyd =
+		    policyd_new(d->loop, &d->app, cfg->policy_listen, &err);
 		if (d->policyd == NULL && err != NULL) {
 			msg_error("reload: policy_listen %s; the policy "
 				  "service is off",
@@ -708,7 +705,7 @@ daemon_run(const struct cli *cli)
 	if ((d.app.alert = app_alertmail(d.app.cfg, &err)) == NULL)
 		msg_fatal("%s", err);
 	alertmail_attach(d.app.alert, d.loop);
-	d.policyd = policyd_new(d.loop, &d.app, &err);
+	d.policyd = policyd_new(d.loop, &d.app, d.app.cfg->policy_listen, &err);
 	if (d.policyd == NULL && err != NULL)
 		msg_fatal("policy_listen %s", err);
 	if ((d.control = control_new(d.loop, d.app.cfg, control, &d, &err)) ==
@@ -732,11 +729,13 @@ daemon_run(const struct cli *cli)
 	policyd_free(d.policyd);
 	control_free(d.control);
 	stop_sources(&d);
+	msg_info("popauth is terminating");
+	/* the timers after app_close: the firewall's last run notes its
+	 * health and asks for a commit (which app_close makes) */
+	app_close(&d.app);
 	loop_timer_free(d.expiry);
 	loop_timer_free(d.commit);
 	loop_timer_free(d.fw_refresh);
-	msg_info("popauth is terminating");
-	app_close(&d.app);
 	loop_free(d.loop);
 	return 0;
 }

@@ -26,7 +26,8 @@
 #include "replay.h"
 
 /* ask_daemon - argv through the running daemon's control socket: its
- * exit status; -1 when no daemon runs (*pid 0) or it does not answer */
+ * exit status (2 for arguments that cannot be sent, said on stderr); -1
+ * when no daemon runs (*pid 0) or it does not answer */
 static int
 ask_daemon(const struct cli *cli, int argc, char **argv, long *pid)
 {

@@ -79,11 +79,9 @@ load_bl(void *arg, const struct store_bl_row *r)
 	struct policy *pol = arg;
 	enum bl_origin o = bl_origin_parse(r->origin);
 
-	struct bl_rec *rec = bl_restore(&pol->bl, &r->ip,
-	    o == BL__COUNT ? BL_IMPORT : o, r->authority, r->host, r->reason,
-	    r->first, r->last, r->ban_end, r->period, r->total, r->rate);
-	if (rec != NULL)
-		rec->ban_start = r->ban_start;
+	bl_restore_ban(&pol->bl, &r->ip, o == BL__COUNT ? BL_IMPORT : o,
+	    r->authority, r->host, r->reason, r->first, r->last, r->ban_start,
+	    r->ban_end, r->period, r->total, r->rate);
 }
 
 static void

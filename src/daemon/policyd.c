@@ -10,7 +10,13 @@
  *	socket does not take waits for it to drain.  A connection that
  *	breaks the protocol (delegation.c), asks more than DELEG_MAX_REQUEST
  *	in one request, lets replies pile up beyond OUT_MAX or stays silent
- *	for policy_idle_timeout is closed; no other is affected.
+ *	for policy_idle_timeout is closed; no other is affected.  At the
+ *	connection limit (MAX_CONNS, or half the descriptors the process
+ *	may have if that is less) a new connection is taken and the one
+ *	silent the longest closed: whoever holds idle connections cannot
+ *	lock Postfix out.  When accept fails for want of descriptors or
+ *	memory, the listener is left unwatched for ACCEPT_PAUSE_MS (the
+ *	queued connection keeps it readable: the loop would spin).
  *
  *	Hits are not counted here: Postfix logs every reject it makes on
  *	popauth's answer, and the log is where hits are counted, so a
@@ -23,7 +29,8 @@
  *	bounded; the client address is parsed with inet_pton.
  *
  * DIAGNOSTICS
- *	Protocol errors are logged (rate-limited) with the peer; listening
+ *	Protocol errors, a connection closed at the limit and accept
+ *	failing for want of descriptors are logged (rate-limited); listening
  *	failures are errors at start.
  */
 #include <arpa/inet.h>
@@ -34,13 +41,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/ipaddr.h"
 #include "../lib/loop.h"
 #include "../lib/mem.h"
 #include "../lib/msg.h"
+#include "../lib/numparse.h"
 #include "../lib/usock.h"
 #include "maps.h"
 #include "policyd.h"
@@ -48,11 +58,13 @@
 #define READ_CHUNK 8192
 #define OUT_MAX (64 * 1024) /* replies not read by the client */
 #define MAX_CONNS 1024
+#define ACCEPT_PAUSE_MS 1000 /* out of descriptors: try again after this */
 
 struct conn {
 	struct policyd *pd;
 	int fd;
 	struct sbuf in, out;
+	size_t scanned; /* of in: searched for a request's end already */
 	struct loop_timer *idle;
 	uint64_t last_ms; /* monotonic time of the last read */
 	bool want_out; /* EPOLLOUT is on */
@@ -71,9 +83,10 @@ struct policyd {
 	struct listener *lv;
 	size_t nl;
 	struct conn *conns;
-	size_t nconns;
+	size_t nconns, max_conns;
 	uint64_t answered[POLICYD__N];
 	struct msg_rate rl_proto;
+	struct msg_rate rl_accept;
 };
 
 enum policyd_action
@@ -171,6 +184,7 @@ flush(struct conn *c)
 			return false;
 		memmove(c->out.s, c->out.s + n, c->out.len - (size_t)n);
 		c->out.len -= (size_t)n;
+		c->out.s[c->out.len] = 0;
 	}
 	bool want = c->out.len > 0;
 	if (want != c->want_out) {
@@ -193,8 +207,8 @@ answer_all(struct conn *c)
 	enum deleg_status st;
 	int64_t now = (int64_t)time(NULL);
 
-	while ((st = deleg_next(c->in.s + off, c->in.len - off, &req, &used,
-		    &why)) == DELEG_REQUEST) {
+	while ((st = deleg_next(c->in.s + off, c->in.len - off, &c->scanned,
+		    &req, &used, &why)) == DELEG_REQUEST) {
 		pd->answered[policyd_answer(&pd->app->pol, cfg->blacklist_reply,
 		    cfg->policy_relay_states, &req, now, &c->out)]++;
 		off += used;
@@ -202,6 +216,7 @@ answer_all(struct conn *c)
 	if (off > 0) {
 		memmove(c->in.s, c->in.s + off, c->in.len - off);
 		c->in.len -= off;
+		c->in.s[c->in.len] = 0;
 	}
 	if (st == DELEG_ERROR) {
 		msg_warn_rate(&pd->rl_proto,
@@ -244,23 +259,56 @@ conn_io(struct loop *l, int fd, uint32_t events, void *arg)
 		conn_close(c);
 }
 
+/* evict_idlest - close the connection silent the longest, to make room
+ * for a new one: whoever holds idle connections cannot lock Postfix out
+ * (it reconnects if one of its own goes) */
+static void
+evict_idlest(struct policyd *pd)
+{
+	struct conn *idlest = pd->conns;
+
+	/* the list is newest first: on a tie, the older one goes */
+	for (struct conn *c = pd->conns; c; c = c->next)
+		if (c->last_ms <= idlest->last_ms)
+			idlest = c;
+	if (idlest)
+		conn_close(idlest);
+}
+
 static void
 accept_one(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct listener *ls = arg;
 	struct policyd *pd = ls->pd;
-	int cfd;
 
-	(void)l;
 	(void)events;
-	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
-	    0) {
-		if (pd->nconns >= MAX_CONNS) {
-			msg_warn_rate(&pd->rl_proto,
-			    "policy service: %d connections: one more refused",
-			    MAX_CONNS);
-			close(cfd);
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
+		if (cfd < 0 &&
+		    (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			errno == ENOMEM)) {
+			/* the connection stays queued and the listener
+			 * readable: unwatched for a while, or the loop
+			 * would spin */
+			msg_warn_rate(&pd->rl_accept,
+			    "policy service: accept: %s; no new connections "
+			    "for %d ms",
+			    strerror(errno), ACCEPT_PAUSE_MS);
+			loop_io_pause(l, fd, ACCEPT_PAUSE_MS);
+			return;
+		}
+		if (cfd < 0)
+			return; /* EAGAIN; other errors: the next turn */
+		/* after the accept: the new descriptor cannot be the one
+		 * closed, whose events may still be due in this turn */
+		if (pd->nconns >= pd->max_conns) {
+			msg_warn_rate(&pd->rl_proto,
+			    "policy service: %zu connections: the one silent "
+			    "the longest closed for a new one",
+			    pd->max_conns);
+			evict_idlest(pd);
 		}
 		struct conn *c = xcalloc(1, sizeof(*c));
 		c->pd = pd;
@@ -277,11 +325,92 @@ accept_one(struct loop *l, int fd, uint32_t events, void *arg)
 	}
 }
 
+/* bad_spec - -1 and *err for an address that is none */
+static int
+bad_spec(const char *spec, char **err)
+{
+	*err = xstrfmt("%s: not unix:/path, inet:ADDRESS:PORT or "
+		       "inet:[IPV6]:PORT",
+	    spec);
+	return -1;
+}
+
+/* parse_inet - "ADDRESS:PORT" or "[IPV6]:PORT" (what follows "inet:")
+ * into *ss; false if it is neither */
+static bool
+parse_inet(const char *hostport, struct sockaddr_storage *ss, socklen_t *lenp)
+{
+	const char *colon = strrchr(hostport, ':');
+	size_t hlen = colon ? (size_t)(colon - hostport) : 0;
+	bool bracket = hlen > 0 && hostport[0] == '[';
+	struct ipaddr ip;
+	int64_t port;
+	socklen_t len;
+
+	/* an IPv6 address in brackets, an IPv4 one without (the last ':'
+	 * is the port's) */
+	if (colon == NULL || !num_parse_i64(colon + 1, 1, 65535, &port) ||
+	    !ipaddr_parse(&ip, hostport, hlen) ||
+	    (memchr(hostport, ':', hlen) != NULL) != bracket)
+		return false;
+	memset(ss, 0, sizeof(*ss));
+	if (ip.af == 4) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		memcpy(&s4->sin_addr, ip.a, 4);
+		len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		memcpy(&s6->sin6_addr, ip.a, 16);
+		len = sizeof(*s6);
+	}
+	*lenp = len;
+	return true;
+}
+
+bool
+policyd_address_ok(const char *spec)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec[5] != 0;
+	return strncmp(spec, "inet:", 5) == 0 &&
+	    parse_inet(spec + 5, &ss, &len);
+}
+
+/* listen_inet - a listening socket on "inet:..." spec; -1 and *err */
+static int
+listen_inet(const char *spec, char **err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	if (!parse_inet(spec + 5, &ss, &len))
+		return bad_spec(spec, err);
+	fd =
+	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0) {
+		*err = xstrfmt("%s: %s", spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* listen_on - one "unix:/path" or "inet:host:port"; -1 and *err */
 static int
 listen_on(const char *spec, char **unix_path, char **err)
 {
-	int fd = -1;
+	int fd;
 
 	if (strncmp(spec, "unix:", 5) == 0) {
 		/* mode 0666: Postfix's smtpd runs as its own user; the
@@ -290,68 +419,20 @@ listen_on(const char *spec, char **unix_path, char **err)
 			*unix_path = xstrdup(spec + 5);
 		return fd;
 	}
-	if (strncmp(spec, "inet:", 5) == 0) {
-		const char *host = spec + 5, *colon = strrchr(host, ':');
-		char h[64];
-		struct sockaddr_storage ss;
-		socklen_t len;
-		long port;
-		char *end;
-		memset(&ss, 0, sizeof(ss));
-		if (colon == NULL || (size_t)(colon - host) >= sizeof(h))
-			goto bad;
-		memcpy(h, host, (size_t)(colon - host));
-		h[colon - host] = 0;
-		port = strtol(colon + 1, &end, 10);
-		if (*end || port < 1 || port > 65535)
-			goto bad;
-		if (h[0] == '[' && h[strlen(h) - 1] == ']') {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-			h[strlen(h) - 1] = 0;
-			if (inet_pton(AF_INET6, h + 1, &s6->sin6_addr) != 1)
-				goto bad;
-			s6->sin6_family = AF_INET6;
-			s6->sin6_port = htons((uint16_t)port);
-			len = sizeof(*s6);
-		} else {
-			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-			if (inet_pton(AF_INET, h, &s4->sin_addr) != 1)
-				goto bad;
-			s4->sin_family = AF_INET;
-			s4->sin_port = htons((uint16_t)port);
-			len = sizeof(*s4);
-		}
-		int one = 1;
-		fd = socket(ss.ss_family,
-		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0 ||
-		    setsockopt(
-			fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-		    bind(fd, (struct sockaddr *)&ss, len) < 0 ||
-		    listen(fd, 128) < 0) {
-			*err = xstrfmt("%s: %s", spec, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		return fd;
-	}
-bad:
-	*err = xstrfmt("%s: not unix:/path, inet:ADDRESS:PORT or "
-		       "inet:[IPV6]:PORT",
-	    spec);
-	return -1;
+	if (strncmp(spec, "inet:", 5) == 0)
+		return listen_inet(spec, err);
+	return bad_spec(spec, err);
 }
 
 struct policyd *
-policyd_new(struct loop *loop, struct app *app, char **err)
+policyd_new(struct loop *loop, struct app *app, char *const *addrs, char **err)
 {
-	char *const *specs = app->cfg->policy_listen;
 	struct policyd *pd;
+	struct rlimit rl;
 	size_t n = 0;
 
 	*err = NULL;
-	while (specs && specs[n])
+	while (addrs && addrs[n])
 		n++;
 	if (n == 0)
 		return NULL;
@@ -361,9 +442,20 @@ policyd_new(struct loop *loop, struct app *app, char **err)
 	pd->lv = xcalloc(n, sizeof(*pd->lv));
 	pd->rl_proto =
 	    (struct msg_rate)MSG_RATE_INIT("policy-protocol", 5, 3600);
+	pd->rl_accept =
+	    (struct msg_rate)MSG_RATE_INIT("policy-accept", 5, 3600);
+	/* at most half the descriptors the process may have (a soft limit
+	 * of 1024 is common): the log sources, the store and postmap's
+	 * pipes keep theirs however many connect, and it is this limit,
+	 * not the descriptors running out, that a flood of connections
+	 * meets, where the idlest connection makes room for a new one */
+	pd->max_conns = MAX_CONNS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < MAX_CONNS)
+		pd->max_conns = rl.rlim_cur / 2 > 0 ? rl.rlim_cur / 2 : 1;
 	for (size_t i = 0; i < n; i++) {
 		char *path = NULL;
-		int fd = listen_on(specs[i], &path, err);
+		int fd = listen_on(addrs[i], &path, err);
 		if (fd < 0) {
 			policyd_free(pd);
 			return NULL;
@@ -373,7 +465,7 @@ policyd_new(struct loop *loop, struct app *app, char **err)
 		ls->unix_path = path;
 		ls->pd = pd;
 		loop_io_add(loop, fd, EPOLLIN, accept_one, ls);
-		msg_info("policy service on %s", specs[i]);
+		msg_info("policy service on %s", addrs[i]);
 	}
 	return pd;
 }

@@ -16,13 +16,22 @@
 struct loop;
 struct policyd;
 
+/* policyd_address_ok - spec is an address policyd_new can listen on (as
+ * far as its text tells) */
+bool policyd_address_ok(const char *spec);
+
 /*
- * policyd_new - listen on every address of cfg->policy_listen
- * ("unix:/path", "inet:127.0.0.1:port", "inet:[::1]:port") on the loop;
- * NULL and *err (which address, why) if one cannot be had.  With no
- * address configured: NULL, *err NULL.
+ * policyd_new - listen on every address of addrs, a NULL-terminated list
+ * such as a config's policy_listen ("unix:/path", "inet:127.0.0.1:port",
+ * "inet:[::1]:port"), on the loop; NULL and *err (which address, why) if
+ * one cannot be had.  With no address (addrs NULL or empty): NULL, *err
+ * NULL.  addrs is read here only; the rest of the config is read from
+ * app->cfg as it is when a request or a timeout comes (blacklist_reply,
+ * policy_relay_states, policy_idle_timeout), which may be a later config
+ * than the one addrs came from.
  */
-struct policyd *policyd_new(struct loop *loop, struct app *app, char **err);
+struct policyd *
+policyd_new(struct loop *loop, struct app *app, char *const *addrs, char **err);
 void policyd_free(struct policyd *pd);
 
 /* the answers, by kind */

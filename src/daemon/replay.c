@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/loop.h"
 #include "../lib/mem.h"
 #include "../lib/msg.h"
 #include "../lib/timefmt.h"
@@ -436,7 +437,7 @@ replay_chunked(struct replay *r, int fd, uint64_t size)
 	dispatch_ready(sc->disp);
 	pthread_mutex_init(&sc->mu, NULL);
 	pthread_cond_init(&sc->cv, NULL);
-	if ((e = pthread_create(&th, NULL, scanner_main, sc)) != 0)
+	if ((e = loop_thread(&th, scanner_main, sc)) != 0)
 		msg_fatal("cannot start the scanning thread: %s", strerror(e));
 	for (uint64_t k = 0; !last; k++) {
 		struct batch *b = &sc->q[k % REPLAY_QUEUE];

@@ -16,11 +16,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "kcache.h"
 #include "mem.h"
+#include "seed.h"
 
 struct kc_entry {
 	uint64_t hash;
@@ -43,9 +42,7 @@ kcache_new(size_t sets, size_t value_size)
 {
 	struct kcache *kc = xcalloc(1, sizeof(*kc));
 
-	if (getrandom(&kc->seed, sizeof(kc->seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(kc->seed))
-		kc->seed = (uint64_t)(uintptr_t)kc ^ (uint64_t)time(NULL);
+	kc->seed = seed_new(kc);
 	kc->sets = sets ? sets : 1;
 	kc->stride = HEAD + ((value_size + 7) & ~(size_t)7);
 	kc->e = xcalloc(kc->sets * KCACHE_WAYS, kc->stride);

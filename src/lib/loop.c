@@ -28,7 +28,10 @@
 struct io_watch {
 	loop_io_fn *fn;
 	void *arg;
+	uint32_t events;
 	bool used;
+	bool paused; /* out of epoll until `resume' fires */
+	struct loop_timer *resume;
 };
 
 struct loop_timer {
@@ -93,6 +96,8 @@ loop_free(struct loop *l)
 		close(l->sigfd);
 		sigprocmask(SIG_UNBLOCK, &l->sigs, NULL);
 	}
+	for (size_t fd = 0; fd < l->nio; fd++)
+		loop_timer_free(l->io[fd].resume);
 	free(l->io);
 	heap_free(&l->timers);
 	free(l->child);
@@ -128,7 +133,7 @@ loop_io_add(struct loop *l, int fd, uint32_t events, loop_io_fn *fn, void *arg)
 	}
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		msg_panic("epoll_ctl add fd %d: %s", fd, strerror(errno));
-	l->io[fd] = (struct io_watch){fn, arg, true};
+	l->io[fd] = (struct io_watch){fn, arg, events, true, false, NULL};
 }
 
 void
@@ -136,6 +141,9 @@ loop_io_mod(struct loop *l, int fd, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.fd = fd};
 
+	l->io[fd].events = events;
+	if (l->io[fd].paused)
+		return; /* in force when watched again */
 	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
 		msg_panic("epoll_ctl mod fd %d: %s", fd, strerror(errno));
 }
@@ -145,8 +153,42 @@ loop_io_del(struct loop *l, int fd)
 {
 	if (fd < 0 || (size_t)fd >= l->nio || !l->io[fd].used)
 		return;
-	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (!l->io[fd].paused)
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	loop_timer_free(l->io[fd].resume);
+	l->io[fd].resume = NULL;
+	l->io[fd].paused = false;
 	l->io[fd].used = false;
+}
+
+/* io_resume - a paused descriptor's pause is over (arg: the fd) */
+static void
+io_resume(struct loop *l, void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	struct epoll_event ev = {.events = l->io[fd].events, .data.fd = fd};
+
+	if (!l->io[fd].used || !l->io[fd].paused)
+		return;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		msg_panic("epoll_ctl add fd %d: %s", fd, strerror(errno));
+	l->io[fd].paused = false;
+}
+
+void
+loop_io_pause(struct loop *l, int fd, uint64_t ms)
+{
+	struct io_watch *w;
+
+	if (fd < 0 || (size_t)fd >= l->nio || !l->io[fd].used)
+		return;
+	w = &l->io[fd];
+	if (!w->paused)
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	w->paused = true;
+	if (w->resume == NULL)
+		w->resume = loop_timer_new(l, io_resume, (void *)(intptr_t)fd);
+	loop_timer_start(w->resume, ms);
 }
 
 /* timers: a min-heap on the time they fire */
@@ -342,7 +384,7 @@ loop_run_once(struct loop *l, int timeout_ms)
 	l->now = loop_clock_ms();
 	for (int i = 0; i < n && !l->stop; i++) {
 		int fd = evs[i].data.fd;
-		if ((size_t)fd < l->nio && l->io[fd].used)
+		if ((size_t)fd < l->nio && l->io[fd].used && !l->io[fd].paused)
 			l->io[fd].fn(l, fd, evs[i].events, l->io[fd].arg);
 	}
 	run_timers(l);
@@ -355,4 +397,18 @@ loop_run(struct loop *l)
 	while (!l->stop)
 		loop_run_once(l, -1);
 	return 0;
+}
+
+int
+loop_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int e;
+
+	/* the new thread inherits the mask in force when it is made */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(th, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return e;
 }

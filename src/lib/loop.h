@@ -1,16 +1,18 @@
 /*
  * loop - the one event loop: file descriptors, timers, signals, children.
  *
- * The daemon is a single thread: log sources, postmap children and every
- * timer run from here, and nothing else blocks but epoll_wait (and, at
- * exit or reload, a wait for a running postmap: spawn_wait).  Timers run
- * on the monotonic clock so that a wall clock step cannot make leases
- * expire early or never.  (A replay of a file adds a scanning thread
- * that uses no loop.)
+ * One thread runs the loop: log sources, sockets, children (postmap,
+ * sendmail, ipset...) and every timer run from here, and nothing else
+ * blocks but epoll_wait (and, at exit or reload, waits for what is still
+ * running).  Timers run on the monotonic clock so that a wall clock step
+ * cannot make leases expire early or never.  Helper threads (the
+ * firewall's worker, replay's scanner) are started with loop_thread and
+ * hand results over without touching the loop.
  */
 #ifndef POPAUTH_LOOP_H
 #define POPAUTH_LOOP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -42,6 +44,10 @@ uint64_t loop_now_ms(struct loop *);
 void loop_io_add(struct loop *, int fd, uint32_t events, loop_io_fn *, void *);
 void loop_io_mod(struct loop *, int fd, uint32_t events);
 void loop_io_del(struct loop *, int fd);
+/* loop_io_pause - leave fd unwatched for ms, then watch it again as it
+ * was: for a listener whose accept fails for want of descriptors (the
+ * connection stays queued, the listener readable: the loop would spin) */
+void loop_io_pause(struct loop *, int fd, uint64_t ms);
 
 struct loop_timer *loop_timer_new(struct loop *, loop_timer_fn *, void *arg);
 /* loop_timer_start - (re)arm to fire once after delay_ms */
@@ -61,5 +67,11 @@ void loop_signal(struct loop *, int signo, loop_signal_fn *, void *arg);
 void loop_child(struct loop *, pid_t pid, loop_child_fn *, void *arg);
 /* loop_child_cancel - forget pid (someone else reaped it) */
 void loop_child_cancel(struct loop *, pid_t pid);
+
+/* loop_thread - start a helper thread (0, or the error number) that
+ * takes no signal: every signal is the loop's, read from its signalfd,
+ * and a signal the loop has not blocked yet (SIGCHLD before the first
+ * child) must not be delivered to, and lost in, the helper */
+int loop_thread(pthread_t *th, void *(*fn)(void *), void *arg);
 
 #endif

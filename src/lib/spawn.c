@@ -387,6 +387,10 @@ job_timeout(struct loop *l, void *arg)
 	struct job *j = arg;
 
 	(void)l;
+	/* reaped already (a grandchild holds the pipes): the pid may be
+	 * someone else's by now */
+	if (j->exited)
+		return;
 	j->killed = true;
 	kill(j->pid, SIGKILL);
 }

@@ -1,6 +1,6 @@
 /*
- * spawn - run an external program (postmap, postconf) with a literal
- * argv: fork/exec, never a shell.
+ * spawn - run an external program (postmap, postconf, sendmail, ipset,
+ * iptables...) with a literal argv: fork/exec, never a shell.
  *
  * Standard input comes from a buffer (or /dev/null); standard output and
  * standard error are captured (bounded) so that a failure can be logged

@@ -1,8 +1,9 @@
 /*
  * usock - a listening unix-domain stream socket at a path.
  *
- * A socket left at the path by a process that died is replaced; anything
- * else there is refused.  The socket has `mode' from the moment it exists
+ * A socket left at the path by a process that died (a connection to it is
+ * refused) is replaced; one that another process listens on ("in use by
+ * another process") and anything else there are refused.  The socket has `mode' from the moment it exists
  * (made under a umask that allows no more), and is non-blocking and
  * close-on-exec.
  */

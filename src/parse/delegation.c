@@ -3,9 +3,12 @@
  *
  * DESCRIPTION
  *	A request ends at the first empty line.  Before it is complete,
- *	nothing is parsed (a slow client costs one scan per read of what
- *	came so far, bounded by DELEG_MAX_REQUEST); once complete, its
- *	lines are split at their first '=' and the known names kept.
+ *	nothing is parsed, and the search for its end goes on where the
+ *	last read's left off (the caller keeps the offset), so a client
+ *	that sends a byte at a time costs each byte one look, not a scan
+ *	of all it sent so far; once complete, the request is checked for
+ *	NUL bytes and its lines are split at their first '=' and the known
+ *	names kept.
  *	Postfix ends lines with "\n"; a "\r" before it is tolerated.
  *
  * SECURITY
@@ -17,43 +20,42 @@
 
 #include "delegation.h"
 
-/* request_end - where the empty line that ends a request ends, or NULL */
+/* request_end - where the empty line that ends a request ends, or NULL;
+ * buf[0..from) is known to hold no such line end */
 static const char *
-request_end(const char *buf, size_t len)
+request_end(const char *buf, size_t len, size_t from)
 {
-	const char *p = buf, *end = buf + len;
+	const char *p = buf + from, *end = buf + len, *nl;
 
-	/* an empty first line ends an (empty) request too */
-	for (;;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			return NULL;
-		if (nl == p || (nl == p + 1 && p[0] == '\r'))
+	/* the line a '\n' ends is empty if the '\n' is the first byte or
+	 * follows another, or follows a '\r' that is the first byte or
+	 * follows a '\n': a look back of at most two bytes, which are
+	 * there whatever `from' is.  An empty first line ends an (empty)
+	 * request too. */
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		size_t i = (size_t)(nl - buf);
+		if (i == 0 || buf[i - 1] == '\n' ||
+		    (buf[i - 1] == '\r' && (i == 1 || buf[i - 2] == '\n')))
 			return nl + 1;
 		p = nl + 1;
 	}
-}
-
-static bool
-is(struct span name, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return name.n == n && memcmp(name.p, lit, n) == 0;
+	return NULL;
 }
 
 enum deleg_status
-deleg_next(const char *buf, size_t len, struct deleg_req *req, size_t *used,
-    const char **why)
+deleg_next(const char *buf, size_t len, size_t *scanned, struct deleg_req *req,
+    size_t *used, const char **why)
 {
-	const char *end = request_end(buf, len), *p = buf;
+	const char *end, *p = buf;
 
+	end = request_end(buf, len, *scanned <= len ? *scanned : 0);
 	memset(req, 0, sizeof(*req));
 	if (end == NULL) {
 		if (len >= DELEG_MAX_REQUEST) {
 			*why = "request too long";
 			return DELEG_ERROR;
 		}
+		*scanned = len;
 		return DELEG_MORE;
 	}
 	if ((size_t)(end - buf) > DELEG_MAX_REQUEST) {
@@ -76,18 +78,12 @@ deleg_next(const char *buf, size_t len, struct deleg_req *req, size_t *used,
 		}
 		struct span name = {p, (size_t)(eq - p)};
 		struct span value = {eq + 1, (size_t)(le - eq - 1)};
-		if (is(name, "request"))
+		if (span_eq(name, "request"))
 			req->request = value;
-		else if (is(name, "protocol_state"))
+		else if (span_eq(name, "protocol_state"))
 			req->protocol_state = value;
-		else if (is(name, "client_address"))
+		else if (span_eq(name, "client_address"))
 			req->client_address = value;
-		else if (is(name, "client_name"))
-			req->client_name = value;
-		else if (is(name, "recipient"))
-			req->recipient = value;
-		else if (is(name, "sasl_username"))
-			req->sasl_username = value;
 		p = nl + 1;
 	}
 	if (req->request.p == NULL) {
@@ -95,5 +91,6 @@ deleg_next(const char *buf, size_t len, struct deleg_req *req, size_t *used,
 		return DELEG_ERROR;
 	}
 	*used = (size_t)(end - buf);
+	*scanned = 0; /* what follows the request was not searched */
 	return DELEG_REQUEST;
 }

@@ -50,10 +50,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "../lib/mem.h"
+#include "../lib/seed.h"
 #include "dispatch.h"
 #include "recog.h"
 #include "recog_util.h"
@@ -447,9 +446,7 @@ dispatch_new(const char *const *enabled, char **err)
 {
 	struct dispatch *d = xcalloc(1, sizeof(*d));
 
-	if (getrandom(&d->seed, sizeof(d->seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(d->seed))
-		d->seed = (uint64_t)(uintptr_t)d ^ (uint64_t)time(NULL);
+	d->seed = seed_new(d);
 	for (const char *const *e = enabled; e && *e; e++) {
 		const struct recog *rc = recog_find(*e);
 		if (rc == NULL || !rc->login) {

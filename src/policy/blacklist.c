@@ -165,6 +165,7 @@ link_new(struct blacklist *bl, const struct ipaddr *ip, enum bl_origin origin,
 	rec->authority = intern(bl, authority ? authority : "");
 	rec->host = xstrdup(host ? host : "");
 	rec->reason = xstrdup(reason ? reason : "");
+	rec->alerted = -1;
 	rec->expiry.slot = HEAP_NONE;
 	iptab_put(&bl->tab, rec);
 	return rec;
@@ -260,7 +261,7 @@ bl_add(struct blacklist *bl, const struct ipaddr *ip, enum bl_origin origin,
 
 bool
 bl_repeat(struct blacklist *bl, struct bl_rec *rec, const char *host, int64_t t,
-    struct actions *out)
+    int64_t until, struct actions *out)
 {
 	int64_t prior = rec->last, gap = t > prior ? t - prior : 0, ban = 0;
 	uint32_t period = rec->period + 1, total = rec->total + 1;
@@ -276,6 +277,10 @@ bl_repeat(struct blacklist *bl, struct bl_rec *rec, const char *host, int64_t t,
 		ban = t + bl->cfg.total_ban;
 	else if (bl->cfg.freq > 0 && rate > bl->cfg.freq)
 		ban = t + bl->cfg.freq_ban;
+	/* the caller's own ban (a listed IP caught fishing) is part of the
+	 * same decision: one ban, one action, one line */
+	if (until > ban)
+		ban = until;
 	/* a later hit never shortens a ban (popauth 3 could lift one) */
 	if (ban > rec->ban_end) {
 		if (rec->ban_end <= t) {
@@ -373,9 +378,10 @@ bl_remove(struct blacklist *bl, struct bl_rec *rec, struct actions *out)
 }
 
 struct bl_rec *
-bl_restore(struct blacklist *bl, const struct ipaddr *ip, enum bl_origin origin,
-    const char *authority, const char *host, const char *reason, int64_t first,
-    int64_t last, int64_t ban_end, uint32_t period, uint32_t total, double rate)
+bl_restore_ban(struct blacklist *bl, const struct ipaddr *ip,
+    enum bl_origin origin, const char *authority, const char *host,
+    const char *reason, int64_t first, int64_t last, int64_t ban_start,
+    int64_t ban_end, uint32_t period, uint32_t total, double rate)
 {
 	struct bl_rec *rec = bl_get(bl, ip);
 
@@ -384,13 +390,29 @@ bl_restore(struct blacklist *bl, const struct ipaddr *ip, enum bl_origin origin,
 	rec = link_new(bl, ip, origin, authority, host, reason);
 	rec->first = first;
 	rec->last = last;
+	rec->ban_start = ban_start > 0 ? ban_start : 0;
 	rec->ban_end = ban_end > 0 ? ban_end : 0;
 	rec->period = period;
 	rec->total = total;
 	rec->rate = rate;
+	/* whether the admin was mailed is not stored: a ban of an IP that
+	 * had reached the threshold counts as mailed about, so extending
+	 * it after a restart mails nobody again.  A ban that ended makes
+	 * no difference: the next one has a later start. */
+	if (bl->cfg.alert && total >= bl->cfg.alert)
+		rec->alerted = rec->ban_start;
 	rec->expiry.key = expires_at(bl, rec);
 	heap_push(&bl->expiry, &rec->expiry);
 	return rec;
+}
+
+struct bl_rec *
+bl_restore(struct blacklist *bl, const struct ipaddr *ip, enum bl_origin origin,
+    const char *authority, const char *host, const char *reason, int64_t first,
+    int64_t last, int64_t ban_end, uint32_t period, uint32_t total, double rate)
+{
+	return bl_restore_ban(bl, ip, origin, authority, host, reason, first,
+	    last, 0, ban_end, period, total, rate);
 }
 
 void

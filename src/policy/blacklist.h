@@ -44,7 +44,7 @@ struct bl_rec {
 	int64_t ban_start; /* when the current or last ban began (0: not
 	                    * known, or never banned) */
 	int64_t alerted; /* ban_start of the ban the admin was mailed about
-	                  * (in memory only) */
+	                  * (-1: none; in memory only: see bl_restore_ban) */
 	double rate; /* hits per second at the latest hit */
 	const char *authority; /* interned */
 	char *host; /* latest host name ("" if none) */
@@ -98,16 +98,17 @@ struct bl_rec *bl_add(struct blacklist *bl, const struct ipaddr *ip,
  * bl_repeat - another hit on a listed IP at time t: the period restarts
  * after a gap of more than 1/freq seconds; rate = period hits / gap (a
  * gap of 0 counts as 1 ms); more than `total' hits -> ban total_ban, else
- * a rate above freq -> ban freq_ban.  A ban is never shortened.  Returns
- * true when this hit set or extended a ban.
+ * a rate above freq -> ban freq_ban; `until' > 0: banned until then at
+ * least, whatever the rate (a listed IP caught fishing).  A ban is never
+ * shortened.  Returns true when this hit set or extended a ban.
  */
 bool bl_repeat(struct blacklist *bl, struct bl_rec *rec, const char *host,
-    int64_t t, struct actions *out);
+    int64_t t, int64_t until, struct actions *out);
 
 /*
- * bl_ban - ban a listed IP until at least `until' (a fisher that was
- * listed already); a ban is never shortened.  Returns true when this set
- * or extended the ban.
+ * bl_ban - ban a listed IP until at least `until' without a hit (the
+ * admin's `popauth ban'); a ban is never shortened.  Returns true when
+ * this set or extended the ban.
  */
 bool bl_ban(struct blacklist *bl, struct bl_rec *rec, int64_t t, int64_t until,
     const char *why, struct actions *out);
@@ -119,7 +120,20 @@ void bl_unban(
 /* bl_remove - forget a record (login grace, `popauth forget') */
 void bl_remove(struct blacklist *bl, struct bl_rec *rec, struct actions *out);
 
-/* bl_restore - a stored record back (at start); no actions */
+/*
+ * bl_restore_ban - a stored record back (at start); no actions.
+ * ban_start: when its current or last ban began (0: not known).  Whether
+ * the admin was mailed about that ban is not stored: if the IP has
+ * reached alert_threshold, the ban counts as mailed about (an extension
+ * after a restart mails nobody; a later ban does).
+ */
+struct bl_rec *bl_restore_ban(struct blacklist *bl, const struct ipaddr *ip,
+    enum bl_origin origin, const char *authority, const char *host,
+    const char *reason, int64_t first, int64_t last, int64_t ban_start,
+    int64_t ban_end, uint32_t period, uint32_t total, double rate);
+
+/* bl_restore - bl_restore_ban when the ban's start is not known (a
+ * popauth 3 import) */
 struct bl_rec *bl_restore(struct blacklist *bl, const struct ipaddr *ip,
     enum bl_origin origin, const char *authority, const char *host,
     const char *reason, int64_t first, int64_t last, int64_t ban_end,

@@ -169,10 +169,11 @@ static bool protected(
 }
 
 /*
- * hit - an event that lists an IP, or repeats on a listed one (an IP
- * that may be listed: see protected).  ban > 0: the IP is banned at once
- * for that long (fishers), whether it was listed before or not.  The
- * reason is formatted only for a new record: most hits are repeats.
+ * hit - an event that lists an IP, or repeats on a listed one, unless the
+ * IP is protected (then counted and logged as ignored: see protected).
+ * ban > 0: the IP is banned at once for that long (fishers), whether it
+ * was listed before or not.  The reason is formatted only for a new
+ * record: most hits are repeats.
  */
 static void hit(struct policy *p, const struct event *ev, enum bl_origin origin,
     const char *authority, int64_t ban, struct actions *out, const char *fmt,
@@ -183,9 +184,11 @@ hit(struct policy *p, const struct event *ev, enum bl_origin origin,
     const char *authority, int64_t ban, struct actions *out, const char *fmt,
     ...)
 {
-	struct bl_rec *rec = bl_get(&p->bl, &ev->ip);
+	struct bl_rec *rec;
 
-	if (rec == NULL) {
+	if (protected(p, ev, out))
+		return;
+	if ((rec = bl_get(&p->bl, &ev->ip)) == NULL) {
 		char reason[1200];
 		va_list ap;
 
@@ -196,10 +199,8 @@ hit(struct policy *p, const struct event *ev, enum bl_origin origin,
 		    reason, ev->time, ban, out);
 		return;
 	}
-	bl_repeat(&p->bl, rec, str(ev->host), ev->time, out);
-	if (ban > 0)
-		bl_ban(&p->bl, rec, ev->time, ev->time + ban,
-		    bl_origin_name(origin), out);
+	bl_repeat(&p->bl, rec, str(ev->host), ev->time,
+	    ban > 0 ? ev->time + ban : 0, out);
 }
 
 /* login - a successful POP3/IMAP login */
@@ -272,7 +273,8 @@ authfail(struct policy *p, const struct event *ev, enum af_kind kind,
 		return;
 	}
 	/* a protected IP: e.g. a user with a lease mistyping on another
-	 * device */
+	 * device.  Checked here, before its failures are counted, not only
+	 * in hit */
 	if (protected(p, ev, out))
 		return;
 	n = af_event(&p->af, &ev->ip, kind, ev->time, out);
@@ -299,6 +301,7 @@ unknown_recipient(struct policy *p, const struct event *ev, struct actions *out)
 		    "local address <%s> not found in mail from <%s> using %s "
 		    "(helo=%s)",
 		    esc(to), esc(ev->from), who(ev), esc(ev->helo));
+	/* before its recipients are counted, not only in hit */
 	if (protected(p, ev, out))
 		return;
 	/* str's buffers rotate: the recipient is kept for the reason */
@@ -324,29 +327,26 @@ forgery(struct policy *p, const struct event *ev, struct actions *out)
 			actions_log(out, MSG_INFO,
 			    "%s (helo=%s) claimed <%s> as its own sender",
 			    who(ev), esc(ev->helo), esc(ev->addr));
-		if (!protected(p, ev, out))
-			hit(p, ev, BL_SENDER, p->cfg.myhostname, 0, out,
-			    "sender forgery: <%s> may not be used from %s",
-			    str(ev->addr),
-			    ev->host.n ? str(ev->host) : ipaddr_str(&ev->ip));
+		hit(p, ev, BL_SENDER, p->cfg.myhostname, 0, out,
+		    "sender forgery: <%s> may not be used from %s",
+		    str(ev->addr),
+		    ev->host.n ? str(ev->host) : ipaddr_str(&ev->ip));
 		break;
 	case EVENT_RECIPIENT_FORGERY:
 		if (actions_want(out, MSG_INFO))
 			actions_log(out, MSG_INFO,
 			    "%s (helo=%s) tried to reach <%s> from <%s>",
 			    who(ev), esc(ev->helo), esc(rcpt), esc(ev->from));
-		if (!protected(p, ev, out))
-			hit(p, ev, BL_RECIPIENT, p->cfg.myhostname, 0, out,
-			    "recipient forgery: <%s> may not write to <%s>",
-			    str(ev->from), str(rcpt));
+		hit(p, ev, BL_RECIPIENT, p->cfg.myhostname, 0, out,
+		    "recipient forgery: <%s> may not write to <%s>",
+		    str(ev->from), str(rcpt));
 		break;
 	default:
 		if (actions_want(out, MSG_INFO))
 			actions_log(out, MSG_INFO, "%s claimed to be %s",
 			    who(ev), esc(helo));
-		if (!protected(p, ev, out))
-			hit(p, ev, BL_HELO, p->cfg.myhostname, 0, out,
-			    "HELO forgery: this client is not %s", str(helo));
+		hit(p, ev, BL_HELO, p->cfg.myhostname, 0, out,
+		    "HELO forgery: this client is not %s", str(helo));
 		break;
 	}
 }
@@ -439,16 +439,14 @@ policy_event(
 		authfail(p, ev, AF_SASL, out);
 		break;
 	case EVENT_RBL:
-		if (!protected(p, ev, out))
-			hit(p, ev, BL_DNSBL,
-			    ev->zone.n ? str(ev->zone) : "a DNSBL", 0, out,
-			    "%s", str(ev->reason));
+		hit(p, ev, BL_DNSBL, ev->zone.n ? str(ev->zone) : "a DNSBL", 0,
+		    out, "%s", str(ev->reason));
 		break;
 	case EVENT_BLACKLISTED:
 		if ((rec = bl_get(&p->bl, &ev->ip)) == NULL)
 			unknown_hit(p, ev, now, out);
 		else if (!protected(p, ev, out))
-			bl_repeat(&p->bl, rec, str(ev->host), ev->time, out);
+			bl_repeat(&p->bl, rec, str(ev->host), ev->time, 0, out);
 		break;
 	case EVENT_SENDER_FORGERY:
 	case EVENT_RECIPIENT_FORGERY:

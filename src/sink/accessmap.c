@@ -337,8 +337,9 @@ schedule(struct accessmap *m)
 	if (m->fails && m->retry_at_ms > at)
 		at = m->retry_at_ms;
 	/* Postfix would miss a second change in the same second */
-	if (now + same_second_ms(m) > at)
-		at = now + same_second_ms(m);
+	uint64_t same = now + same_second_ms(m);
+	if (same > at)
+		at = same;
 	if (!loop_timer_pending(m->timer) || loop_timer_due(m->timer) > at)
 		loop_timer_start_at(m->timer, at);
 }

@@ -5,9 +5,11 @@
  *	The message goes to "sendmail -i -- TO" on standard input: -i so
  *	that a line of a single dot does not end it early, "--" so that the
  *	recipient is never read as an option.  Nothing is written to a
- *	spool file of ours.  Several mails may be on their way at once;
- *	each is waited for on the loop, and its failure is logged with what
- *	sendmail said.
+ *	spool file of ours.  Up to MAX_PENDING mails may be on their way at
+ *	once, each waited for on the loop; more wait in a queue (at most
+ *	MAX_QUEUED: a storm of bans must not stall the loop nor grow
+ *	without end) and go as the others end.  A failure is logged with
+ *	what sendmail said.
  *
  * SECURITY
  *	The host name is the client's own text (from the log): it appears
@@ -36,19 +38,24 @@
 #include "alertmail.h"
 
 #define SENDMAIL_TIMEOUT_MS 60000
-#define MAX_PENDING 16 /* mails waited for at once; more go synchronously */
+#define MAX_PENDING 16 /* sendmails running at once */
+#define MAX_QUEUED 1000 /* mails waiting for one of them to end */
 
-/* a mail on its way */
+/* a mail on its way, or waiting to go */
 struct job {
 	struct alertmail *am;
 	struct ipaddr ip;
 	pid_t pid;
+	struct sbuf msg; /* while it waits */
+	struct job *next; /* in the queue */
 };
 
 struct alertmail {
 	struct alertmail_opts o; /* strings are ours */
 	struct loop *loop;
 	struct job *jobs[MAX_PENDING];
+	struct job *queue, **queue_tail;
+	size_t queued;
 };
 
 bool
@@ -63,23 +70,57 @@ alertmail_to_ok(const char *to)
 	return true;
 }
 
+/* to_checked - alertmail_to_ok, else false and *err */
+static bool
+to_checked(const char *to, char **err)
+{
+	if (alertmail_to_ok(to))
+		return true;
+	*err = xstrfmt("alert_to \"%s\": one address, printable, no blank, "
+		       "not starting with '-'",
+	    escs(to));
+	return false;
+}
+
+static void
+set_opts(struct alertmail *am, const struct alertmail_opts *o)
+{
+	am->o = *o;
+	am->o.sendmail = xstrdup(o->sendmail);
+	am->o.to = xstrdup(o->to);
+	am->o.myhostname = xstrdup(o->myhostname ? o->myhostname : "");
+}
+
+static void
+free_opts(struct alertmail *am)
+{
+	free((char *)am->o.sendmail);
+	free((char *)am->o.to);
+	free((char *)am->o.myhostname);
+}
+
 struct alertmail *
 alertmail_new(const struct alertmail_opts *o, char **err)
 {
 	struct alertmail *am;
 
-	if (!alertmail_to_ok(o->to)) {
-		*err = xstrfmt("alert_to \"%s\": one address, printable, no "
-			       "blank, not starting with '-'",
-		    escs(o->to));
+	if (!to_checked(o->to, err))
 		return NULL;
-	}
 	am = xcalloc(1, sizeof(*am));
-	am->o = *o;
-	am->o.sendmail = xstrdup(o->sendmail);
-	am->o.to = xstrdup(o->to);
-	am->o.myhostname = xstrdup(o->myhostname ? o->myhostname : "");
+	am->queue_tail = &am->queue;
+	set_opts(am, o);
 	return am;
+}
+
+bool
+alertmail_configure(
+    struct alertmail *am, const struct alertmail_opts *o, char **err)
+{
+	if (!to_checked(o->to, err))
+		return false;
+	free_opts(am);
+	set_opts(am, o);
+	return true;
 }
 
 void
@@ -87,9 +128,13 @@ alertmail_free(struct alertmail *am)
 {
 	if (am == NULL)
 		return;
-	free((char *)am->o.sendmail);
-	free((char *)am->o.to);
-	free((char *)am->o.myhostname);
+	while (am->queue != NULL) {
+		struct job *j = am->queue;
+		am->queue = j->next;
+		sbuf_free(&j->msg);
+		free(j);
+	}
+	free_opts(am);
 	free(am);
 }
 
@@ -182,56 +227,113 @@ report(const struct alertmail *am, const struct ipaddr *ip,
 		       : "(no output)");
 }
 
-/* sent - a mail's sendmail has ended (spawn_done_fn) */
+static void sent(struct spawn_result *r, void *arg);
+
+/* start - hand j's message to sendmail on the loop, in a free slot;
+ * false if there is none, or no child could be made */
+static bool
+start(struct alertmail *am, struct job *j)
+{
+	char *argv[] = {
+	    (char *)am->o.sendmail, "-i", "--", (char *)am->o.to, NULL};
+
+	for (int i = 0; i < MAX_PENDING; i++) {
+		if (am->jobs[i] != NULL)
+			continue;
+		j->pid = spawn_async(am->loop, argv, j->msg.s, j->msg.len,
+		    SENDMAIL_TIMEOUT_MS, sent, j);
+		if (j->pid <= 0)
+			return false;
+		am->jobs[i] = j;
+		sbuf_free(&j->msg); /* spawn_async took a copy */
+		return true;
+	}
+	return false;
+}
+
+/* send_now - j's message through sendmail here and now (no loop), and
+ * j gone */
+static void
+send_now(struct alertmail *am, struct job *j)
+{
+	char *argv[] = {
+	    (char *)am->o.sendmail, "-i", "--", (char *)am->o.to, NULL};
+	struct spawn_result r;
+
+	spawn_sync(argv, j->msg.s, j->msg.len, SENDMAIL_TIMEOUT_MS, &r);
+	report(am, &j->ip, &r);
+	spawn_result_free(&r);
+	sbuf_free(&j->msg);
+	free(j);
+}
+
+/* sent - a mail's sendmail has ended (spawn_done_fn): the next waiting
+ * one takes its slot */
 static void
 sent(struct spawn_result *r, void *arg)
 {
 	struct job *j = arg;
+	struct alertmail *am = j->am;
 
-	report(j->am, &j->ip, r);
+	report(am, &j->ip, r);
 	for (int i = 0; i < MAX_PENDING; i++)
-		if (j->am->jobs[i] == j)
-			j->am->jobs[i] = NULL;
+		if (am->jobs[i] == j)
+			am->jobs[i] = NULL;
 	free(j);
+	if (am->queue != NULL) {
+		struct job *next = am->queue;
+		if ((am->queue = next->next) == NULL)
+			am->queue_tail = &am->queue;
+		am->queued--;
+		next->next = NULL;
+		if (!start(am, next))
+			send_now(am, next);
+	}
 }
 
 void
 alertmail_send(struct alertmail *am, const struct alert_info *info)
 {
-	char *argv[] = {
-	    (char *)am->o.sendmail, "-i", "--", (char *)am->o.to, NULL};
-	struct sbuf m = SBUF_INIT;
-	int slot = -1;
+	struct job *j = xcalloc(1, sizeof(*j));
 
-	alertmail_format(&m, &am->o, info);
-	for (int i = 0; i < MAX_PENDING && slot < 0; i++)
-		if (am->jobs[i] == NULL)
-			slot = i;
-	if (am->loop != NULL && slot >= 0) {
-		struct job *j = xcalloc(1, sizeof(*j));
-		j->am = am;
-		j->ip = info->ip;
-		j->pid = spawn_async(
-		    am->loop, argv, m.s, m.len, SENDMAIL_TIMEOUT_MS, sent, j);
-		if (j->pid > 0) {
-			am->jobs[slot] = j;
-			sbuf_free(&m);
-			return;
-		}
-		free(j);
+	j->am = am;
+	j->ip = info->ip;
+	alertmail_format(&j->msg, &am->o, info);
+	if (am->loop == NULL) {
+		send_now(am, j);
+		return;
 	}
-	/* no loop (yet), too many at once, or no child: here and now */
-	struct spawn_result r;
-	spawn_sync(argv, m.s, m.len, SENDMAIL_TIMEOUT_MS, &r);
-	report(am, &info->ip, &r);
-	spawn_result_free(&r);
-	sbuf_free(&m);
+	if (start(am, j))
+		return;
+	if (am->queued >= MAX_QUEUED) {
+		msg_warn("alert mail about %s not sent: %d mails already wait "
+			 "for sendmail",
+		    ipaddr_str(&j->ip), MAX_QUEUED);
+		sbuf_free(&j->msg);
+		free(j);
+		return;
+	}
+	*am->queue_tail = j;
+	am->queue_tail = &j->next;
+	am->queued++;
 }
 
 void
 alertmail_finish(struct alertmail *am)
 {
+	/* the waiting ones taken first: a mail that ends must not start
+	 * another on the loop now */
+	struct job *q = am->queue;
+
+	am->queue = NULL;
+	am->queue_tail = &am->queue;
+	am->queued = 0;
 	for (int i = 0; i < MAX_PENDING; i++)
 		if (am->jobs[i] != NULL)
 			spawn_wait(am->jobs[i]->pid, SENDMAIL_TIMEOUT_MS);
+	while (q != NULL) {
+		struct job *j = q;
+		q = j->next;
+		send_now(am, j);
+	}
 }

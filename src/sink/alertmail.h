@@ -40,11 +40,17 @@ bool alertmail_to_ok(const char *to);
 
 struct alertmail *alertmail_new(const struct alertmail_opts *o, char **err);
 void alertmail_free(struct alertmail *am);
+/* alertmail_configure - new options (a reload); the mails on their way
+ * go on.  false and *err (nothing changed) if alert_to is not usable. */
+bool alertmail_configure(
+    struct alertmail *am, const struct alertmail_opts *o, char **err);
 void alertmail_attach(struct alertmail *am, struct loop *loop);
 
-/* alertmail_send - mail the admin about this ban (on the loop) */
+/* alertmail_send - mail the admin about this ban (on the loop; beyond a
+ * few at once, the mail waits for one of them to end) */
 void alertmail_send(struct alertmail *am, const struct alert_info *info);
-/* alertmail_finish - at exit: wait for the mails on their way */
+/* alertmail_finish - at exit: wait for the mails on their way, and send
+ * those still waiting */
 void alertmail_finish(struct alertmail *am);
 
 /* alertmail_format - the message, headers and body (for tests) */

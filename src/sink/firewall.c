@@ -361,15 +361,19 @@ struct firewall {
 	void *on_run_arg;
 };
 
-/* first_line - the first line of nft's error text, cleaned for the log */
+/* first_line - the first line of nft's error text, cleaned for the log
+ * (in the worker thread: not with esc(), whose buffers are shared) */
 static void
 first_line(char *dst, size_t size, const char *text)
 {
+	struct sbuf b = SBUF_INIT;
 	size_t n = 0;
 
 	while (text && text[n] && text[n] != '\n')
 		n++;
-	snprintf(dst, size, "%s", esc((struct span){text ? text : "", n}));
+	sbuf_add_escaped(&b, text ? text : "", n);
+	snprintf(dst, size, "%s", b.s ? b.s : "");
+	sbuf_free(&b);
 }
 
 /* run_cmd - argv with `in' on its standard input; true when it exited
@@ -660,7 +664,7 @@ worker_new(const struct fw_opts *o)
 		msg_fatal("firewall: pipe: %s", strerror(errno));
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	if ((e = pthread_create(&w->th, NULL, worker_main, w)) != 0)
+	if ((e = loop_thread(&w->th, worker_main, w)) != 0)
 		msg_fatal("firewall: cannot start a thread: %s", strerror(e));
 	return w;
 }
@@ -729,17 +733,43 @@ worker_busy(struct worker *w)
 	return busy;
 }
 
+const char *const fw_backends[] = {
+    "none", "nftables", "ipset", "iptables-script", NULL};
+
+enum fw_backend
+fw_backend_of(const char *name)
+{
+	for (int b = 0; fw_backends[b] != NULL; b++)
+		if (strcmp(name, fw_backends[b]) == 0)
+			return (enum fw_backend)b;
+	return FW_NONE;
+}
+
+/* ipset's set names (the table and "6_new") and iptables' chain names
+ * are short */
+#define SHORT_NAME_MAX 24
+
+const char *
+fw_table_check(enum fw_backend b, const char *name)
+{
+	if (b == FW_NONE)
+		return NULL;
+	if (!fw_name_ok(name))
+		return "letters, digits and '_' only, a letter first, at most "
+		       "64";
+	if (b != FW_NFTABLES && strlen(name) > SHORT_NAME_MAX)
+		return "at most 24 characters for ipset and iptables-script";
+	return NULL;
+}
+
 struct firewall *
 fw_new(const struct fw_opts *o, fw_list_fn *list, void *arg, char **err)
 {
 	struct firewall *fw;
+	const char *why = fw_table_check(o->backend, o->table);
 
-	if (o->backend != FW_NONE &&
-	    (!fw_name_ok(o->table) ||
-		(o->backend != FW_NFTABLES && strlen(o->table) > 24))) {
-		*err = xstrfmt("table name \"%s\": letters, digits and '_' "
-			       "only, a letter first (for ipset at most 24)",
-		    escs(o->table));
+	if (why != NULL) {
+		*err = xstrfmt("table name \"%s\": %s", escs(o->table), why);
 		return NULL;
 	}
 	if (o->v6_prefix < 1 || o->v6_prefix > 128) {
@@ -823,22 +853,6 @@ fw_on_run(struct firewall *fw, fw_run_fn *fn, void *arg)
 	fw->on_run_arg = arg;
 }
 
-static const char *
-backend_name(enum fw_backend b)
-{
-	switch (b) {
-	case FW_NFTABLES:
-		return "nftables";
-	case FW_IPSET:
-		return "ipset";
-	case FW_IPTABLES:
-		return "iptables-script";
-	case FW_NONE:
-		break;
-	}
-	return "none";
-}
-
 void
 fw_describe(const struct firewall *fw, char *buf, size_t size)
 {
@@ -850,7 +864,7 @@ fw_describe(const struct firewall *fw, char *buf, size_t size)
 	}
 	snprintf(buf, size,
 	    "%s (%s): %s; %llu run(s), %llu failed, last good %s%s%s",
-	    backend_name(fw->o.backend), fw->o.table,
+	    fw_backends[fw->o.backend], fw->o.table,
 	    st->healthy ? "working" : "FAILING", (unsigned long long)st->runs,
 	    (unsigned long long)st->failures,
 	    st->last_ok ? time_str(st->last_ok) : "never",
@@ -867,7 +881,7 @@ record(struct firewall *fw, bool ok, const char *err)
 		if (fw->fails)
 			msg_info("firewall: %s works again; popauth's bans are "
 				 "in place",
-			    backend_name(fw->o.backend));
+			    fw_backends[fw->o.backend]);
 		fw->fails = 0;
 		fw->st.healthy = true;
 		fw->st.last_ok = time(NULL);
@@ -877,7 +891,7 @@ record(struct firewall *fw, bool ok, const char *err)
 	    *err ? err : "failed, without a word");
 	msg_error("firewall: %s: %s; bans stay stored and are put in place "
 		  "when it works",
-	    backend_name(fw->o.backend), fw->st.last_error);
+	    fw_backends[fw->o.backend], fw->st.last_error);
 	fw->fails++;
 	fw->st.failures++;
 	fw->st.healthy = false;
@@ -984,13 +998,23 @@ fw_attach(struct firewall *fw, struct loop *loop)
 	schedule(fw);
 }
 
+/* rebuilt - whether a change to ip's ban rebuilds the whole: iptables
+ * has no timeouts (the chain is rebuilt), and a shared IPv6 prefix's
+ * element stands for every client banned in it (its end is the latest
+ * of theirs, which this one's change may not be) */
+static bool
+rebuilt(const struct firewall *fw, const struct ipaddr *ip)
+{
+	return fw->o.backend == FW_IPTABLES ||
+	    (ip->af == 6 && fw->o.v6_prefix < 128);
+}
+
 void
 fw_ban(struct firewall *fw, const struct ipaddr *ip, int64_t until)
 {
 	if (fw->o.backend == FW_NONE)
 		return;
-	/* iptables has no timeouts: the chain is rebuilt */
-	if (fw->o.backend == FW_IPTABLES)
+	if (rebuilt(fw, ip))
 		fw->want_resync = true;
 	/* a resync on its way includes this ban */
 	if (!fw->want_resync)
@@ -1007,10 +1031,8 @@ fw_unban(struct firewall *fw, const struct ipaddr *ip)
 
 	if (fw->o.backend == FW_NONE)
 		return;
-	/* an element of its own goes; a shared IPv6 prefix (other clients
-	 * may be banned in it) and iptables' chain are rebuilt */
-	if (fw->want_resync || fw->o.backend == FW_IPTABLES ||
-	    (ip->af == 6 && fw->o.v6_prefix < 128) ||
+	/* an element of its own goes */
+	if (fw->want_resync || rebuilt(fw, ip) ||
 	    !element(&fw->o, ip, &key, e, sizeof(e))) {
 		fw_resync(fw);
 		return;
@@ -1047,13 +1069,13 @@ fw_sync(struct firewall *fw)
 		bool ok = worker_take(fw->w, err, sizeof(err));
 		finished(fw, ok, err);
 	}
-	if (!script(fw, &s, &resync))
-		return;
-	worker_start(fw);
-	worker_post(fw->w, &s, resync ? JOB_RESYNC : JOB_BANS);
-	bool ok = worker_take(fw->w, err, sizeof(err));
-	finished(fw, ok, err);
-	sbuf_free(&s);
+	if (script(fw, &s, &resync)) {
+		worker_start(fw);
+		worker_post(fw->w, &s, resync ? JOB_RESYNC : JOB_BANS);
+		bool ok = worker_take(fw->w, err, sizeof(err));
+		finished(fw, ok, err);
+		sbuf_free(&s);
+	}
 	schedule(fw); /* an iptables ban end, a retry */
 }
 
@@ -1095,11 +1117,11 @@ fw_remove(struct firewall *fw)
 	sbuf_free(&s);
 	if (!worker_take(fw->w, err, sizeof(err))) {
 		msg_error("firewall: %s: popauth's %s \"%s\" not removed: %s",
-		    backend_name(fw->o.backend), objects(fw->o.backend),
+		    fw_backends[fw->o.backend], objects(fw->o.backend),
 		    fw->o.table, *err ? err : "failed, without a word");
 		return false;
 	}
 	msg_info("firewall: %s: popauth's %s \"%s\" removed",
-	    backend_name(fw->o.backend), objects(fw->o.backend), fw->o.table);
+	    fw_backends[fw->o.backend], objects(fw->o.backend), fw->o.table);
 	return true;
 }

@@ -66,6 +66,15 @@ struct fw_stats {
 
 /* fw_name_ok - a table name popauth accepts */
 bool fw_name_ok(const char *name);
+/* fw_table_check - NULL if name will do as popauth's table with backend
+ * b, else why not (a static text) */
+const char *fw_table_check(enum fw_backend b, const char *name);
+
+/* the backends as the `firewall' key names them, in enum order (NULL
+ * ends the list) */
+extern const char *const fw_backends[];
+/* fw_backend_of - the backend of a name in fw_backends (FW_NONE else) */
+enum fw_backend fw_backend_of(const char *name);
 
 /* fw_new - NULL and *err if the options are bad; nothing runs before
  * fw_attach and a call that asks for it */

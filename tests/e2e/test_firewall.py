@@ -358,8 +358,11 @@ def scenario(backend, work, move_to):
                   connect('192.0.2.3', '192.0.2.1') == 'dropped',
                   'a move to a firewall that fails keeps the old table in '
                   'force')
+            # its retry still pending at the stop: a clean exit
             pa.send_signal(signal.SIGTERM)
             pa.wait(timeout=30)
+            check(pa.returncode == 0, 'popauth stopped cleanly with its '
+                  'firewall failing')
     except BaseException:
         with open(err_path) as f:
             sys.stderr.write(f.read()[-3000:])
